@@ -1,0 +1,94 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import {
+  Form,
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import stylesHref from "~/styles/app.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesHref }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const me = await context.trpc.auth.me();
+  return json({ styles: context.settings.styles, username: me?.user.username ?? null });
+}
+
+/** `backgroundColor: "#fff"` becomes `--background-color: #fff`; the values were validated by the config. */
+function cssVariables(styles: Record<string, string>): string {
+  const declarations = Object.entries(styles).map(
+    ([name, value]) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}: ${value};`,
+  );
+  return `:root { ${declarations.join(" ")} }`;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+        {data ? <style dangerouslySetInnerHTML={{ __html: cssVariables(data.styles) }} /> : null}
+      </head>
+      <body>
+        <header className="site-header">
+          <Link to="/" className="brand">
+            Change Password Demo
+          </Link>
+          <nav aria-label="Account">
+            {data?.username ? (
+              <>
+                <span>{data.username}</span>
+                <Link to="/private/change-password">Change password</Link>
+                <Form method="post" action="/logout">
+                  <button type="submit" className="link-button">
+                    Sign out
+                  </button>
+                </Form>
+              </>
+            ) : (
+              <>
+                <Link to="/register">Register</Link>
+                <Link to="/login">Sign in</Link>
+              </>
+            )}
+          </nav>
+        </header>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <main>
+      <div className="card">
+        <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
+        <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
+        <p>
+          <Link to="/">Back to the start page</Link>
+        </p>
+      </div>
+    </main>
+  );
+}

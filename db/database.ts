@@ -1,0 +1,60 @@
+import Database from "better-sqlite3";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type Db = Database.Database;
+
+const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/**
+ * Opens (creating its folder if needed) the SQLite file and brings its schema up to date.
+ * WAL lets readers run beside the one writer; the busy timeout lets several processes
+ * share the file without failing on a momentary lock.
+ */
+export function openDatabase(path: string): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("synchronous = NORMAL");
+  migrate(db);
+  return db;
+}
+
+type Migration = { version: number; name: string; sql: string };
+
+function readMigrations(): Migration[] {
+  return readdirSync(migrationsDir)
+    .map((file) => /^(\d+)_(.+)\.sql$/.exec(file))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map(([file, version, name]) => ({
+      version: Number(version),
+      name: name!,
+      sql: readFileSync(join(migrationsDir, file), "utf8"),
+    }))
+    .sort((a, b) => a.version - b.version);
+}
+
+/** Applies each numbered migration once, recording it; safe to run from several processes at once. */
+export function migrate(db: Db): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  const applied: number[] = [];
+  const isApplied = db.prepare("SELECT 1 FROM schema_migration WHERE version = ?").pluck();
+  const record = db.prepare("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)");
+  for (const migration of readMigrations()) {
+    // IMMEDIATE takes the write lock before the check, so two starting processes cannot both apply it.
+    db.transaction(() => {
+      if (isApplied.get(migration.version)) return;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+      applied.push(migration.version);
+    }).immediate();
+  }
+  return applied;
+}

@@ -1,0 +1,103 @@
+import type { Db } from "./database.js";
+import { sessionStatements } from "./sessions.js";
+
+export type UserRecord = {
+  id: string;
+  username: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+  passwordChangedAt: number | null;
+};
+
+type UserRow = {
+  id: string;
+  username: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+  password_changed_at: number | null;
+};
+
+export type NewUser = Omit<UserRecord, "passwordChangedAt">;
+
+/** Which unique column a new user collided with; errors as values, not exceptions. */
+export type InsertUserResult = { ok: true } | { ok: false; taken: "username" | "email" };
+
+const columns = "id, username, email, password_hash, created_at, password_changed_at";
+
+function toRecord(row: UserRow | undefined): UserRecord | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    passwordChangedAt: row.password_changed_at,
+  };
+}
+
+/**
+ * Every query on users. The functions are async although better-sqlite3 is synchronous, so that
+ * a networked SQLite (libSQL) can take its place without touching a caller.
+ */
+export function createUserQueries(db: Db) {
+  const byId = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE id = ?`);
+  const byUsername = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE username = ?`);
+  const insert = db.prepare(
+    "INSERT INTO user (id, username, email, password_hash, created_at) VALUES (@id, @username, @email, @passwordHash, @createdAt)",
+  );
+  const updatePassword = db.prepare<[string, number, string]>(
+    "UPDATE user SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+  );
+  const sessions = sessionStatements(db);
+
+  // One transaction, so a crash can never leave the new password with the old sessions alive.
+  const setPasswordTx = db.transaction(
+    (userId: string, passwordHash: string, changedAt: number, revokeSessions: boolean) => {
+      const updated = updatePassword.run(passwordHash, changedAt, userId).changes;
+      if (updated === 0) return { updated: false, revokedSessions: 0 };
+      const revokedSessions = revokeSessions ? sessions.deleteForUser.run(userId).changes : 0;
+      return { updated: true, revokedSessions };
+    },
+  );
+
+  return {
+    async findById(id: string): Promise<UserRecord | undefined> {
+      return toRecord(byId.get(id));
+    },
+    /** Case-insensitive: the column is COLLATE NOCASE. */
+    async findByUsername(username: string): Promise<UserRecord | undefined> {
+      return toRecord(byUsername.get(username));
+    },
+    async insert(user: NewUser): Promise<InsertUserResult> {
+      try {
+        insert.run(user);
+        return { ok: true };
+      } catch (error) {
+        const taken = uniqueViolation(error);
+        if (taken) return { ok: false, taken };
+        throw error;
+      }
+    },
+    /** Stores a new hash and, when asked, deletes every session of the user in the same transaction. */
+    async setPassword(input: {
+      userId: string;
+      passwordHash: string;
+      changedAt: number;
+      revokeSessions: boolean;
+    }): Promise<{ updated: boolean; revokedSessions: number }> {
+      return setPasswordTx.immediate(input.userId, input.passwordHash, input.changedAt, input.revokeSessions);
+    },
+  };
+}
+
+function uniqueViolation(error: unknown): "username" | "email" | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "SQLITE_CONSTRAINT_UNIQUE") return undefined;
+  if (error.message.includes("user.username")) return "username";
+  if (error.message.includes("user.email")) return "email";
+  return undefined;
+}
+
+export type UserQueries = ReturnType<typeof createUserQueries>;

@@ -1,0 +1,131 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler, type ServerBuild } from "@remix-run/node";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { openDatabase } from "../db/database.js";
+import { loadConfig, type ConfigOptions } from "./config.js";
+import { changePasswordJson } from "./http/change-password-json.js";
+import { isCrossSiteCookieRequest } from "./http/csrf.js";
+import { createNodeListener, jsonResponse, plainResponse } from "./http/node-bridge.js";
+import { withQueuedCookies } from "./http/cookies.js";
+import { createStaticFiles } from "./http/static-files.js";
+import { createLoadContextFactory } from "./remix/load-context.js";
+import { createServices } from "./services.js";
+import { createContextFactory } from "./trpc/context.js";
+import { appRouter } from "./trpc/routers/_app.js";
+
+export type AppOptions = ConfigOptions & {
+  /** Where environment variables come from; `process.env` unless a test passes its own. */
+  env?: NodeJS.ProcessEnv;
+  /** The Remix server build (default: build/index.js) and the folder of its browser assets. */
+  buildPath?: string;
+  publicDir?: string;
+  onError?: (error: unknown) => void;
+};
+
+const changePasswordPath = "/private/change-password";
+
+/**
+ * The composition root: builds the database, the auth services, the tRPC router's context and the
+ * HTTP server, and routes each request to its door (assets, /trpc, the JSON door, Remix).
+ */
+export async function createApp(options: AppOptions = {}) {
+  const { env, buildPath = "build/index.js", publicDir = "public", onError = logError, ...configOptions } = options;
+  const config = loadConfig(configOptions, env);
+  const db = openDatabase(config.databasePath);
+  const services = createServices(db, config);
+  const createContext = createContextFactory(services);
+  const createLoadContext = createLoadContextFactory(config, createContext);
+  const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
+  const remix = createRequestHandler(build, "production");
+  const serveStatic = createStaticFiles(publicDir);
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const asset = await serveStatic(request);
+    if (asset) return asset;
+
+    const csrf = {
+      origin: config.publicOrigin ?? url.origin,
+      cookieName: config.sessionCookieName,
+      hasSessionCookie: (header: string | null) => services.sessions.readCookieToken(header) !== null,
+    };
+    if (isCrossSiteCookieRequest(request, csrf)) {
+      return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
+    }
+
+    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return trpc(request);
+
+    const resHeaders = new Headers();
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    if (path === changePasswordPath) {
+      if (!["GET", "HEAD", "POST"].includes(request.method)) {
+        return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
+      }
+      if (request.method === "POST" && isJson(request)) {
+        const context = await createLoadContext(request, resHeaders);
+        return withQueuedCookies(await changePasswordJson(request, context), resHeaders);
+      }
+    }
+    const context = await createLoadContext(request, resHeaders);
+    return withQueuedCookies(await remix(request, context), resHeaders);
+  }
+
+  async function trpc(request: Request): Promise<Response> {
+    // JSON only: a plain HTML form (urlencoded, multipart, text/plain) can never reach a procedure.
+    if (request.method === "POST" && !isJson(request)) {
+      return jsonResponse(415, { error: { message: "tRPC requests must be application/json." } });
+    }
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      req: request,
+      router: appRouter,
+      createContext: ({ req, resHeaders }) => createContext({ req, resHeaders }),
+      onError: ({ error }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") onError(error.cause ?? error);
+      },
+    });
+    response.headers.set("cache-control", "no-store");
+    return response;
+  }
+
+  const server = createServer(createNodeListener(handle, { origin: config.publicOrigin, onError }));
+
+  return {
+    config,
+    db,
+    services,
+    handle,
+    server,
+    /** Listens on the configured port and host (port 0: any free port); resolves to the base URL. */
+    async listen(port = config.port, host = config.host): Promise<string> {
+      await new Promise<void>((done, fail) => {
+        server.once("error", fail);
+        server.listen(port, host, () => done());
+      });
+      const address = server.address() as AddressInfo;
+      const hostname = address.family === "IPv6" ? (address.address === "::" ? "localhost" : `[${address.address}]`) : address.address;
+      return `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
+    },
+    async close(): Promise<void> {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      db.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+function isJson(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  return /^application\/json\s*(;|$)/i.test(type);
+}
+
+function logError(error: unknown): void {
+  console.error(error);
+}

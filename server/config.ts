@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+/** The seed's eight colours (piccolo_api `Styles`), each a CSS value. */
+export const defaultStyles = {
+  backgroundColor: "#EEF2F5",
+  foregroundColor: "white",
+  textColor: "black",
+  errorTextColor: "red",
+  buttonColor: "#419EF8",
+  buttonTextColor: "white",
+  linkColor: "#419EF8",
+  borderColor: "rgba(0, 0, 0, 0.2)",
+};
+
+// A colour lands inside a <style> element: refuse anything that could end the declaration or the element.
+const cssValue = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^<>;{}\\"']+$/, "must be a plain CSS value (no < > ; { } \\ or quotes)");
+
+const stylesSchema = z
+  .object(Object.fromEntries(Object.keys(defaultStyles).map((key) => [key, cssValue.optional()])) as {
+    [K in keyof typeof defaultStyles]: z.ZodOptional<typeof cssValue>;
+  })
+  .strict();
+
+const sameSitePath = z
+  .string()
+  .regex(/^\/(?![/\\])[^\s]*$/, "must be a path on this site, starting with a single /");
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(3000),
+    /** Unset: every interface (Node's default), so http://localhost works over IPv4 and IPv6. */
+    host: z.string().min(1).optional(),
+    databasePath: z.string().min(1).default("./data/app.db"),
+    /** Unset: the request's own host is the origin (http). */
+    publicOrigin: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com" })
+      .transform((url) => new URL(url).origin)
+      .optional(),
+    loginUrl: sameSitePath.default("/login"),
+    invalidateSessions: z.boolean().default(true),
+    sessionCookieName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
+      .default("session"),
+    readOnly: z.boolean().default(false),
+    minPasswordLength: z.number().int().min(1).max(128).default(12),
+    maxPasswordLength: z.number().int().min(8).max(1024).default(128),
+    styles: stylesSchema.default({}).transform((styles) => ({ ...defaultStyles, ...styles })),
+  })
+  .strict()
+  .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
+    path: ["minPasswordLength"],
+    message: "must not be greater than the maximum length",
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigOptions = z.input<typeof configSchema>;
+export type Styles = Config["styles"];
+
+type OptionName = keyof ConfigOptions;
+
+/** Each option's environment variable and how its text becomes a value. */
+const environment: { [K in OptionName]-?: [name: string, parse: (text: string) => unknown] } = {
+  port: ["PORT", toNumber],
+  host: ["HOST", String],
+  databasePath: ["DATABASE_PATH", String],
+  publicOrigin: ["PUBLIC_ORIGIN", String],
+  loginUrl: ["LOGIN_URL", String],
+  invalidateSessions: ["INVALIDATE_SESSIONS", toBoolean],
+  sessionCookieName: ["SESSION_COOKIE_NAME", String],
+  readOnly: ["READ_ONLY", toBoolean],
+  minPasswordLength: ["PASSWORD_MIN_LENGTH", toNumber],
+  maxPasswordLength: ["PASSWORD_MAX_LENGTH", toNumber],
+  styles: ["STYLES", toJson],
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Options given to the factory win over environment variables, which win over defaults.
+ * A bad value throws a ConfigError naming both the variable and the option.
+ */
+export function loadConfig(options: ConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [option, [name, parse]] of Object.entries(environment)) {
+    const text = env[name];
+    if (text !== undefined && text !== "") fromEnv[option] = parse(text);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const result = configSchema.safeParse({ ...fromEnv, ...defined });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const option = String(issue.path[0] ?? "");
+    const variable = environment[option as OptionName]?.[0];
+    const where = variable ? `${variable} (option ${issue.path.join(".")})` : `option ${option || "(root)"}`;
+    return `- ${where}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+}
+
+function toNumber(text: string): unknown {
+  return /^\s*-?\d+\s*$/.test(text) ? Number(text) : text;
+}
+
+function toBoolean(text: string): unknown {
+  const value = text.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(value)) return true;
+  if (["false", "0", "no", "off"].includes(value)) return false;
+  return text;
+}
+
+function toJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

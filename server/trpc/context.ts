@@ -1,0 +1,32 @@
+import type { Session, SessionUser } from "../auth/sessions.js";
+import type { Services } from "../services.js";
+
+export type Auth = { user: SessionUser; session: Session; via: "cookie" | "bearer" };
+
+export type Context = {
+  services: Services;
+  req: Request;
+  /** Headers for the response, whichever door the call came through (HTTP, Remix, JSON). */
+  resHeaders: Headers;
+  auth: Auth | null;
+};
+
+/**
+ * Builds each request's context: validates the session (bearer token first, then cookie) against
+ * the database once, and queues a renewed or blank cookie when Lucia asks for one.
+ */
+export function createContextFactory(services: Services) {
+  return async function createContext(options: { req: Request; resHeaders: Headers }): Promise<Context> {
+    const { req, resHeaders } = options;
+    const base = { services, req, resHeaders };
+    const bearer = services.sessions.readBearerToken(req.headers.get("authorization"));
+    const cookie = bearer ? null : services.sessions.readCookieToken(req.headers.get("cookie"));
+    const token = bearer ?? cookie;
+    if (!token) return { ...base, auth: null };
+
+    const { valid, cookie: setCookie } = await services.sessions.validate(token);
+    if (cookie && setCookie) resHeaders.append("Set-Cookie", setCookie);
+    if (!valid) return { ...base, auth: null };
+    return { ...base, auth: { ...valid, via: bearer ? "bearer" : "cookie" } };
+  };
+}
