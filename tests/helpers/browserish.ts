@@ -1,0 +1,67 @@
+/**
+ * A cookie jar over fetch, like one browser (or one device): it keeps the cookies the server sets,
+ * sends them back, never follows redirects (tests look at them), and sends its own Origin on
+ * POSTs as a browser does.
+ */
+export class Device {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly baseUrl: string) {}
+
+  async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
+    const { origin = this.baseUrl, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (this.cookies.size > 0 && !headers.has("cookie")) {
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    }
+    if (origin !== null && (rest.method ?? "GET") !== "GET" && !headers.has("origin")) headers.set("origin", origin);
+    const response = await fetch(new URL(path, this.baseUrl), { ...rest, headers, redirect: "manual" });
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = setCookie.split(";");
+      const index = pair.indexOf("=");
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  postForm(path: string, fields: Record<string, string>, init: RequestInit & { origin?: string | null } = {}) {
+    return this.request(path, { ...init, method: "POST", body: new URLSearchParams(fields) });
+  }
+
+  postJson(path: string, body: unknown, init: RequestInit & { origin?: string | null } = {}) {
+    const headers = new Headers(init.headers);
+    headers.set("content-type", "application/json");
+    return this.request(path, {
+      ...init,
+      method: "POST",
+      headers,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  }
+}
+
+/** Registers through the real register form and signs in through the real login form. */
+export async function signUpAndIn(
+  baseUrl: string,
+  user: { username: string; password: string; email?: string },
+): Promise<Device> {
+  const device = new Device(baseUrl);
+  const registered = await device.postForm("/register", {
+    username: user.username,
+    email: user.email ?? `${user.username}@example.com`,
+    password: user.password,
+    confirm_password: user.password,
+  });
+  if (registered.status !== 303) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+  const signedIn = await signIn(device, user);
+  if (signedIn.status !== 303 || device.cookies.size === 0) throw new Error(`login failed: ${signedIn.status}`);
+  return device;
+}
+
+export async function signIn(device: Device, user: { username: string; password: string }): Promise<Response> {
+  return device.postForm("/login", { username: user.username, password: user.password });
+}

@@ -1,0 +1,25 @@
+import { join } from "node:path";
+import { createApp, type App, type AppOptions } from "../../server/app.js";
+import { tempDir } from "./temp.js";
+
+export type TestServer = { url: string; app: App; databasePath: string; close: () => Promise<void> };
+
+/**
+ * The real app on a random loopback port with its own temporary SQLite file. The environment is
+ * empty so that variables set on the machine cannot change what a test sees.
+ */
+export async function startServer(options: AppOptions = {}): Promise<TestServer> {
+  const dir = tempDir();
+  const databasePath = join(dir.path, "app.db");
+  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, ...options });
+  const url = await app.listen();
+  return {
+    url,
+    app,
+    databasePath,
+    async close() {
+      await app.close();
+      dir.remove();
+    },
+  };
+}

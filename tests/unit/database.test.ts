@@ -1,0 +1,52 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { migrate, openDatabase } from "../../db/database.js";
+import { createUserQueries } from "../../db/users.js";
+import { tempDir } from "../helpers/temp.js";
+
+const dirs: { remove: () => void }[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => dir.remove()));
+
+function freshPath() {
+  const dir = tempDir();
+  dirs.push(dir);
+  return join(dir.path, "nested", "folder", "app.db");
+}
+
+describe("openDatabase", () => {
+  it("creates the folder, uses WAL with foreign keys and a busy timeout, and records migrations once", () => {
+    const path = freshPath();
+    const db = openDatabase(path);
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.prepare("SELECT version, name FROM schema_migration").all()).toEqual([{ version: 1, name: "init" }]);
+    expect(migrate(db)).toEqual([]);
+    db.close();
+
+    // A second start on the same file applies nothing again.
+    const again = new Database(path);
+    expect(migrate(again)).toEqual([]);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(1);
+    again.close();
+  });
+
+  it("indexes sessions by user", () => {
+    const db = openDatabase(freshPath());
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM session WHERE user_id = ?").all("x") as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(" ")).toMatch(/USING INDEX session_user_id_idx/);
+    db.close();
+  });
+
+  it("keeps usernames unique case-insensitively and e-mails unique", async () => {
+    const db = openDatabase(freshPath());
+    const users = createUserQueries(db);
+    const user = { passwordHash: "h", createdAt: 1 };
+    expect(await users.insert({ ...user, id: "1", username: "Alice", email: "a@example.com" })).toEqual({ ok: true });
+    expect(await users.insert({ ...user, id: "2", username: "ALICE", email: "b@example.com" })).toEqual({ ok: false, taken: "username" });
+    expect(await users.insert({ ...user, id: "3", username: "bob", email: "A@EXAMPLE.com" })).toEqual({ ok: false, taken: "email" });
+    expect((await users.findByUsername("aLiCe"))?.id).toBe("1");
+    db.close();
+  });
+});
