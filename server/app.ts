@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { openDatabase } from "../db/database.js";
-import { loadConfig, type ConfigOptions } from "./config.js";
+import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteCookieRequest } from "./http/csrf.js";
 import { createNodeListener, jsonResponse, plainResponse } from "./http/node-bridge.js";
@@ -18,7 +18,7 @@ import { appRouter } from "./trpc/routers/_app.js";
 
 export type AppOptions = ConfigOptions & {
   /** Where environment variables come from; `process.env` unless a test passes its own. */
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   /** The Remix server build (default: build/index.js) and the folder of its browser assets. */
   buildPath?: string;
   publicDir?: string;
@@ -70,7 +70,10 @@ export async function createApp(options: AppOptions = {}) {
       }
     }
     const context = await createLoadContext(request, resHeaders);
-    return withQueuedCookies(await remix(request, context), resHeaders);
+    const response = withQueuedCookies(await remix(request, context), resHeaders);
+    // Every page shows who is signed in, so none may be stored by a browser or proxy.
+    if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
+    return response;
   }
 
   async function trpc(request: Request): Promise<Response> {

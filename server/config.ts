@@ -78,6 +78,9 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   styles: ["STYLES", toJson],
 };
 
+/** Environment variables by name; `process.env` in production, a plain object in tests. */
+export type Environment = Record<string, string | undefined>;
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -86,7 +89,7 @@ export class ConfigError extends Error {
  * Options given to the factory win over environment variables, which win over defaults.
  * A bad value throws a ConfigError naming both the variable and the option.
  */
-export function loadConfig(options: ConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(options: ConfigOptions = {}, env: Environment = process.env): Config {
   const fromEnv: Record<string, unknown> = {};
   for (const [option, [name, parse]] of Object.entries(environment)) {
     const text = env[name];

@@ -37,7 +37,7 @@ export function ChangePasswordForm({
   return (
     <Form method="post" className="card">
       <h1>Change Password</h1>
-      <p>Signed in as {username}.</p>
+      <p>{`Signed in as ${username}.`}</p>
       {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
       <FormError message={error?.message} />
       <Field

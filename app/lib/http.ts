@@ -1,6 +1,3 @@
-/** Private pages and auth answers must never be stored by a browser or a proxy. */
-export const noStore = { "Cache-Control": "no-store" };
-
 /** `<loginUrl>?redirectTo=<path>`, keeping the path readable (slashes unescaped). */
 export function loginRedirectUrl(loginUrl: string, returnTo: string): string {
   const separator = loginUrl.includes("?") ? "&" : "?";

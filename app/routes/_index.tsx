@@ -6,7 +6,7 @@ export const meta: MetaFunction = () => [{ title: "Change Password Demo" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  return json({ username: me?.user.username ?? null }, { headers: { "Cache-Control": "no-store" } });
+  return json({ username: me?.user.username ?? null });
 }
 
 export default function Index() {

@@ -4,13 +4,13 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { FormError } from "~/components/FormError";
 import { SubmitButton } from "~/components/SubmitButton";
-import { noStore, readForm, safeRedirect } from "~/lib/http";
+import { readForm, safeRedirect } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign in" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"), "");
-  return json({ redirectTo }, { headers: noStore });
+  return json({ redirectTo });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -23,9 +23,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     trpc.auth.login({ username: text("username"), password: text("password") }),
   );
   if (!result.ok) {
-    return json({ message: result.message, username: text("username") }, { status: result.status, headers: noStore });
+    return json({ message: result.message, username: text("username") }, result.status);
   }
-  return redirect(safeRedirect(form.get("redirectTo"), "/"), { status: 303, headers: noStore });
+  return redirect(safeRedirect(form.get("redirectTo"), "/"), 303);
 }
 
 export default function Login() {

@@ -1,13 +1,12 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form } from "@remix-run/react";
-import { noStore } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign out" }];
 
 export async function action({ context }: ActionFunctionArgs) {
   await context.trpc.auth.logout();
-  return redirect("/", { status: 303, headers: noStore });
+  return redirect("/", 303);
 }
 
 /** GET never signs anyone out (a link or an image could trigger it); it offers the button instead. */

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields } from "~/forms/change-password";
-import { loginRedirectUrl, noStore, readForm } from "~/lib/http";
+import { loginRedirectUrl, readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Change Password" }];
 
@@ -11,29 +11,26 @@ const pagePath = "/private/change-password";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.settings.loginUrl, pagePath), { headers: noStore });
+  if (!me) throw redirect(loginRedirectUrl(context.settings.loginUrl, pagePath));
   const { minPasswordLength, maxPasswordLength, readOnly, loginUrl } = context.settings;
-  return json(
-    { username: me.user.username, minPasswordLength, maxPasswordLength, readOnly, loginUrl },
-    { headers: noStore },
-  );
+  return json({ username: me.user.username, minPasswordLength, maxPasswordLength, readOnly, loginUrl });
 }
 
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const { loginUrl } = context.settings;
-  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath), { headers: noStore });
+  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath));
 
   const form = await readForm(request);
   const fields = readChangePasswordFields((name) => form.get(name));
-  if (!fields.ok) return json({ message: fields.message, field: null }, { status: 422, headers: noStore });
+  if (!fields.ok) return json({ message: fields.message, field: null }, 422);
 
   const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
-  if (result.ok) return redirect(result.data.redirectTo, { status: 303, headers: noStore });
+  if (result.ok) return redirect(result.data.redirectTo, 303);
   // The session ended meanwhile (signed out elsewhere): back to the login page.
-  if (result.status === 401) throw redirect(loginRedirectUrl(loginUrl, pagePath), { headers: noStore });
+  if (result.status === 401) throw redirect(loginRedirectUrl(loginUrl, pagePath));
   // Only the message and which field it concerns: no password goes back into the page.
-  return json({ message: result.message, field: result.field }, { status: result.status, headers: noStore });
+  return json({ message: result.message, field: result.field }, result.status);
 }
 
 export default function ChangePasswordPage() {

@@ -4,13 +4,13 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { FormError } from "~/components/FormError";
 import { SubmitButton } from "~/components/SubmitButton";
-import { noStore, readForm } from "~/lib/http";
+import { readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Register" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const { minPasswordLength, maxPasswordLength } = context.settings;
-  return json({ minPasswordLength, maxPasswordLength }, { headers: noStore });
+  return json({ minPasswordLength, maxPasswordLength });
 }
 
 /** The seed's register fields: username, email, password, confirm_password. */
@@ -27,11 +27,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     confirmPassword: text("confirm_password"),
   };
   const result = await context.call((trpc) => trpc.auth.register(input));
-  if (result.ok) return redirect(context.settings.loginUrl, { status: 303, headers: noStore });
+  if (result.ok) return redirect(context.settings.loginUrl, 303);
   // Username and email go back into the form; passwords never do.
   return json(
     { message: result.message, field: result.field, username: input.username, email: input.email },
-    { status: result.status, headers: noStore },
+    result.status,
   );
 }
 
