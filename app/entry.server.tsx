@@ -43,3 +43,10 @@ export default function handleRequest(
     setTimeout(abort, renderTimeoutMs + 1_000);
   });
 }
+
+/** Logs unexpected errors only: a client that went away or a URL that matches no page is not one. */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted) return;
+  if (error instanceof Error && error.message.startsWith("No route matches URL")) return;
+  console.error(error);
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+const password = "original password 1";
+
+describe("the demo pages", () => {
+  it.each(["/", "/register", "/register/", "/login", "/login/", "/logout", "/logout/"])("GET %s answers 200 with no-store", async (path) => {
+    const response = await fetch(new URL(path, server.url));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("an unknown path is a 404 page", async () => {
+    const response = await fetch(new URL("/nowhere", server.url));
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain("Page not found");
+  });
+
+  it("/ says who is signed in", async () => {
+    const username = uniqueName();
+    const device = await signUpAndIn(server.url, { username, password });
+    expect(await (await device.request("/")).text()).toContain(`You are signed in as ${username}.`);
+    expect(await (await new Device(server.url).request("/")).text()).toContain("You are not signed in.");
+  });
+});
+
+describe("register", () => {
+  const form = (over: Record<string, string> = {}) => ({
+    username: uniqueName(),
+    email: `${uniqueName()}@example.com`,
+    password,
+    confirm_password: password,
+    ...over,
+  });
+
+  it("redirects to the login page (also from the trailing-slash URL)", async () => {
+    const response = await new Device(server.url).postForm("/register/", form());
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/login");
+  });
+
+  it.each([
+    ["a missing field", { email: "" }, "Form is invalid. Missing one or more fields."],
+    ["a bad username", { username: "a b" }, "Usernames are 3 to 32 letters, digits, dots, dashes or underscores."],
+    ["a bad email", { email: "not-an-email" }, "Enter a valid email address."],
+    ["a short password", { password: "short", confirm_password: "short" }, "Password must be at least 12 characters long."],
+    ["a mismatch", { confirm_password: "something else entirely" }, "Passwords do not match."],
+  ])("refuses %s with a clear message", async (_name, over, message) => {
+    const response = await new Device(server.url).postForm("/register", form(over));
+    expect(response.status).toBe(422);
+    const html = await response.text();
+    expect(pageErrorMessage(html)).toBe(message);
+    expect(html).not.toContain(password);
+  });
+
+  it("refuses a username taken in another case, and a taken email", async () => {
+    const first = form();
+    await new Device(server.url).postForm("/register", first);
+    const sameName = await new Device(server.url).postForm("/register", form({ username: first.username.toUpperCase() }));
+    expect(sameName.status).toBe(409);
+    expect(pageErrorMessage(await sameName.text())).toBe("That username is already taken.");
+    const sameEmail = await new Device(server.url).postForm("/register", form({ email: first.email }));
+    expect(sameEmail.status).toBe(409);
+    expect(pageErrorMessage(await sameEmail.text())).toBe("That email address is already registered.");
+  });
+});
+
+describe("login", () => {
+  it("signs in case-insensitively by username and refuses a wrong password without saying which part was wrong", async () => {
+    const username = uniqueName();
+    await signUpAndIn(server.url, { username, password });
+    expect((await signIn(new Device(server.url), { username: username.toUpperCase(), password })).status).toBe(303);
+    for (const attempt of [
+      { username, password: "wrong password!" },
+      { username: "nobody_here", password },
+    ]) {
+      const response = await signIn(new Device(server.url), attempt);
+      expect(response.status).toBe(401);
+      expect(pageErrorMessage(await response.text())).toBe("Incorrect username or password.");
+    }
+  });
+
+  it("honours a same-site redirectTo and ignores any other", async () => {
+    const username = uniqueName();
+    await signUpAndIn(server.url, { username, password });
+    const cases: [string, string][] = [
+      ["/private/change-password", "/private/change-password"],
+      ["//evil.example/x", "/"],
+      ["/\\evil.example", "/"],
+      ["https://evil.example", "/"],
+      ["javascript:alert(1)", "/"],
+    ];
+    for (const [redirectTo, expected] of cases) {
+      const response = await new Device(server.url).postForm("/login", { username, password, redirectTo });
+      expect(response.headers.get("location")).toBe(expected);
+    }
+  });
+
+  it("puts a same-site redirectTo from the query into the form", async () => {
+    const html = await (await fetch(`${server.url}/login?redirectTo=/private/change-password`)).text();
+    expect(html).toContain('name="redirectTo" value="/private/change-password"');
+    const evil = await (await fetch(`${server.url}/login?redirectTo=//evil.example`)).text();
+    expect(evil).toContain('name="redirectTo" value=""');
+  });
+});
+
+describe("logout", () => {
+  it("POST ends the session and deletes the cookie; GET changes nothing", async () => {
+    const device = await signUpAndIn(server.url, { username: uniqueName(), password });
+    expect((await device.request("/logout")).status).toBe(200);
+    expect((await device.request("/private/change-password")).status).toBe(200);
+
+    const token = device.cookies.get("session")!;
+    const response = await device.request("/logout/", { method: "POST" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/");
+    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
+    expect(server.app.db.prepare("SELECT count(*) FROM session WHERE id = ?").pluck().get(token)).toBe(0);
+  });
+});
