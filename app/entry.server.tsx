@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 
 const renderTimeoutMs = 5_000;
@@ -47,6 +47,6 @@ export default function handleRequest(
 /** Logs unexpected errors only: a client that went away or a URL that matches no page is not one. */
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
-  if (error instanceof Error && error.message.startsWith("No route matches URL")) return;
+  if (isRouteErrorResponse(error) && error.status === 404) return;
   console.error(error);
 }
