@@ -1,0 +1,123 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Device, signIn } from "../helpers/browserish.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { uniqueName } from "../helpers/doors.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const password = "original password 1";
+const fresh = "a brand new password";
+
+async function register(page: Page, username: string) {
+  await page.goto(`${server.url}/register`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Email").fill(`${username}@example.com`);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByLabel("Confirm password").fill(password);
+  await page.getByRole("button", { name: "Register" }).click();
+  await page.waitForURL(`${server.url}/login`);
+}
+
+async function login(page: Page, username: string, secret: string) {
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(secret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+function sessionsOf(username: string): number {
+  return server.app.db
+    .prepare("SELECT count(*) FROM session JOIN user ON user.id = session.user_id WHERE user.username = ?")
+    .pluck()
+    .get(username) as number;
+}
+
+describe.each([
+  { javaScriptEnabled: false, mode: "with JavaScript off" },
+  { javaScriptEnabled: true, mode: "with JavaScript on" },
+])("a person $mode", ({ javaScriptEnabled }) => {
+  it("registers, signs in, changes the password, lands on the login page, and only the new password works", async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const username = uniqueName("browser");
+    await register(page, username);
+
+    // Visiting the private page signed out leads to the login page and back.
+    await page.goto(`${server.url}/private/change-password`);
+    await page.waitForURL(`${server.url}/login?redirectTo=/private/change-password`);
+    await login(page, username, password);
+    await page.waitForURL(`${server.url}/private/change-password`);
+    await page.getByRole("heading", { name: "Change Password" }).waitFor();
+    await page.getByText(`Signed in as ${username}.`).waitFor();
+
+    // A second device, signed in too.
+    const otherDevice = new Device(server.url);
+    expect((await signIn(otherDevice, { username, password })).status).toBe(303);
+    expect(sessionsOf(username)).toBe(2);
+
+    await page.getByLabel("Current password").fill(password);
+    await page.getByLabel(/^New password/).fill(fresh);
+    await page.getByLabel("Confirm new password").fill(fresh);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.waitForURL(`${server.url}/login`);
+
+    expect(sessionsOf(username)).toBe(0);
+    expect((await context.cookies()).filter((cookie) => cookie.name === "session")).toEqual([]);
+    expect((await otherDevice.request("/private/change-password")).status).toBe(302);
+
+    await login(page, username, password);
+    await page.getByRole("alert").getByText("Incorrect username or password.").waitFor();
+    await login(page, username, fresh);
+    await page.waitForURL(`${server.url}/`);
+    await page.getByText(`You are signed in as ${username}.`).waitFor();
+    await context.close();
+  });
+
+  it("sees 'Incorrect password.' on the page after a wrong current password, still signed in", async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const username = uniqueName("browser");
+    await register(page, username);
+    await login(page, username, password);
+    await page.waitForURL(`${server.url}/`);
+    await page.goto(`${server.url}/private/change-password`);
+    // Set on the window: a full page load would wipe it, a JavaScript submission keeps it.
+    if (javaScriptEnabled) await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+
+    await page.getByLabel("Current password").fill("not my password");
+    await page.getByLabel(/^New password/).fill(fresh);
+    await page.getByLabel("Confirm new password").fill(fresh);
+    if (javaScriptEnabled) {
+      // Hold the real request back a moment so the pending state can be seen.
+      await page.route("**/private/change-password?*", async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await route.continue();
+      });
+    }
+    await page.getByRole("button", { name: "Change password" }).click();
+    if (javaScriptEnabled) {
+      const pending = page.getByRole("button", { name: "Changing password…" });
+      await pending.waitFor();
+      await expect(pending.isDisabled()).resolves.toBe(true);
+    }
+    await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+    await expect(page.getByLabel("Current password").getAttribute("aria-invalid")).resolves.toBe("true");
+    // No password comes back into the page.
+    await expect(page.getByLabel("Current password").inputValue()).resolves.toBe(javaScriptEnabled ? "not my password" : "");
+    expect(await page.content()).not.toContain(`value="${fresh}"`);
+    if (javaScriptEnabled) {
+      await expect(page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
+    }
+    expect(sessionsOf(username)).toBe(1);
+    await context.close();
+  });
+});

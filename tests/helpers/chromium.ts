@@ -1,0 +1,22 @@
+import { chromium, type Browser } from "playwright-core";
+
+/**
+ * Debian's Chromium (never a downloaded browser). The flags keep it from reaching for the network,
+ * which this machine does not have, and let it run as root in a container.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
