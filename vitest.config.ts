@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { NODE_ENV: "production" },
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
 });
