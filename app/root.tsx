@@ -15,7 +15,11 @@ import {
 import type { ReactNode } from "react";
 import stylesHref from "~/styles/app.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesHref }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesHref },
+  // No favicon: an empty one stops browsers asking for /favicon.ico on every page.
+  { rel: "icon", href: "data:," },
+];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
