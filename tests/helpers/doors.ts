@@ -26,46 +26,45 @@ function decodeEntities(text: string): string {
   return text.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
-export const formDoor: Door = {
-  name: "form",
-  async signUp(baseUrl, username, password) {
-    const device = await signUpAndIn(baseUrl, { username, password });
-    return {
-      username,
-      password,
-      device,
-      async attempt(fields) {
-        const response = await device.postForm(pagePath, {
-          current_password: fields.currentPassword,
-          new_password: fields.newPassword,
-          confirm_new_password: fields.confirmNewPassword,
-        });
-        return { status: response.status, message: pageErrorMessage(await response.text()) };
-      },
-    };
-  },
-};
+/** The seed's field names for an attempt. */
+export function seedFields(fields: Attempt): Record<string, string> {
+  return {
+    current_password: fields.currentPassword,
+    new_password: fields.newPassword,
+    confirm_new_password: fields.confirmNewPassword,
+  };
+}
 
-export const jsonDoor: Door = {
-  name: "json",
-  async signUp(baseUrl, username, password) {
-    const device = await signUpAndIn(baseUrl, { username, password });
-    return {
-      username,
-      password,
-      device,
-      async attempt(fields) {
-        const response = await device.postJson(pagePath, {
-          current_password: fields.currentPassword,
-          new_password: fields.newPassword,
-          confirm_new_password: fields.confirmNewPassword,
-        });
-        const text = await response.text();
-        return { status: response.status, message: text ? (JSON.parse(text) as { detail: string }).detail : null };
-      },
-    };
-  },
-};
+/** A door on the page's own URL: the body is sent one way, the message read back another. */
+function pageDoor(
+  name: "form" | "json",
+  send: (device: Device, body: Record<string, string>) => Promise<Response>,
+  readMessage: (body: string) => string | null,
+): Door {
+  return {
+    name,
+    async signUp(baseUrl, username, password) {
+      const device = await signUpAndIn(baseUrl, { username, password });
+      return {
+        username,
+        password,
+        device,
+        async attempt(fields) {
+          const response = await send(device, seedFields(fields));
+          return { status: response.status, message: readMessage(await response.text()) };
+        },
+      };
+    },
+  };
+}
+
+export const formDoor = pageDoor("form", (device, body) => device.postForm(pagePath, body), pageErrorMessage);
+
+export const jsonDoor = pageDoor(
+  "json",
+  (device, body) => device.postJson(pagePath, body),
+  (text) => (text ? (JSON.parse(text) as { detail: string }).detail : null),
+);
 
 export const trpcDoor: Door = {
   name: "trpc",

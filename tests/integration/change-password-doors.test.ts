@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn } from "../helpers/browserish.js";
-import { doors, uniqueName } from "../helpers/doors.js";
+import { doors, seedFields, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -56,11 +56,7 @@ describe.each(doors)("the $name door", (door) => {
 describe("what a successful change answers", () => {
   it("form POST: 303 to the login URL deleting the session cookie", async () => {
     const account = await doors[0]!.signUp(server.url, uniqueName("form"), password);
-    const response = await account.device.postForm("/private/change-password", {
-      current_password: password,
-      new_password: fresh,
-      confirm_new_password: fresh,
-    });
+    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");
     expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);

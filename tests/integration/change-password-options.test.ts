@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn } from "../helpers/browserish.js";
-import { doors, pageErrorMessage, uniqueName } from "../helpers/doors.js";
+import { doors, seedFields, pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 const password = "original password 1";
@@ -25,11 +25,7 @@ describe("option loginUrl", () => {
     expect(anonymous.headers.get("location")).toBe("/sign-in?redirectTo=/private/change-password");
 
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
-    const response = await account.device.postForm("/private/change-password", {
-      current_password: password,
-      new_password: fresh,
-      confirm_new_password: fresh,
-    });
+    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/sign-in");
   });
@@ -42,11 +38,7 @@ describe("option invalidateSessions", () => {
     const other = new Device(server.url);
     await signIn(other, account);
 
-    const response = await account.device.postJson("/private/change-password", {
-      current_password: password,
-      new_password: fresh,
-      confirm_new_password: fresh,
-    });
+    const response = await account.device.postJson("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.getSetCookie()[0]).toMatch(/^session=; .*Max-Age=0/);
     expect((await other.request("/private/change-password")).status).toBe(200);
@@ -60,11 +52,7 @@ describe("option sessionCookieName", () => {
     const server = await serverWith({ sessionCookieName: "sid" });
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
     expect([...account.device.cookies.keys()]).toEqual(["sid"]);
-    const response = await account.device.postForm("/private/change-password", {
-      current_password: password,
-      new_password: fresh,
-      confirm_new_password: fresh,
-    });
+    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.headers.getSetCookie()).toEqual(["sid=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
   });
 });
