@@ -13,6 +13,8 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { formTokenField } from "~/lib/http";
+import { useNonce } from "~/lib/nonce";
 import stylesHref from "~/styles/app.css";
 
 export const links: LinksFunction = () => [
@@ -23,7 +25,7 @@ export const links: LinksFunction = () => [
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  return json({ styles: context.settings.styles, username: me?.user.username ?? null });
+  return json({ styles: context.settings.styles, username: me?.user.username ?? null, formToken: context.formToken });
 }
 
 /** `backgroundColor: "#fff"` becomes `--background-color: #fff`; the values were validated by the config. */
@@ -36,6 +38,7 @@ function cssVariables(styles: Record<string, string>): string {
 
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -43,7 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
         <Links />
-        {data ? <style dangerouslySetInnerHTML={{ __html: cssVariables(data.styles) }} /> : null}
+        {data ? <style nonce={nonce} dangerouslySetInnerHTML={{ __html: cssVariables(data.styles) }} /> : null}
       </head>
       <body>
         <header className="site-header">
@@ -56,6 +59,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <span>{data.username}</span>
                 <Link to="/private/change-password">Change password</Link>
                 <Form method="post" action="/logout">
+                  <input type="hidden" name={formTokenField} value={data.formToken ?? ""} />
                   <button type="submit" className="link-button">
                     Sign out
                   </button>
@@ -70,8 +74,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </nav>
         </header>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -19,6 +19,17 @@ type UserRow = {
   password_changed_at: number | null;
 };
 
+export type SetPasswordInput = {
+  userId: string;
+  /** The hash the caller verified the current password against. */
+  expectedHash: string;
+  passwordHash: string;
+  changedAt: number;
+  revokeSessions: boolean;
+};
+
+export type SetPasswordResult = { updated: boolean; revokedSessions: number };
+
 export type NewUser = Omit<UserRecord, "passwordChangedAt">;
 
 /** Which unique column a new user collided with; errors as values, not exceptions. */
@@ -48,20 +59,20 @@ export function createUserQueries(db: Db) {
   const insert = db.prepare(
     "INSERT INTO user (id, username, email, password_hash, created_at) VALUES (@id, @username, @email, @passwordHash, @createdAt)",
   );
-  const updatePassword = db.prepare<[string, number, string]>(
-    "UPDATE user SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+  // Compare-and-swap: only replaces the hash the caller just verified, so of two concurrent
+  // changes (or a change racing any other write) exactly one wins.
+  const swapPassword = db.prepare<[string, number, string, string]>(
+    "UPDATE user SET password_hash = ?, password_changed_at = ? WHERE id = ? AND password_hash = ?",
   );
   const sessions = sessionStatements(db);
 
   // One transaction, so a crash can never leave the new password with the old sessions alive.
-  const setPasswordTx = db.transaction(
-    (userId: string, passwordHash: string, changedAt: number, revokeSessions: boolean) => {
-      const updated = updatePassword.run(passwordHash, changedAt, userId).changes;
-      if (updated === 0) return { updated: false, revokedSessions: 0 };
-      const revokedSessions = revokeSessions ? sessions.deleteForUser.run(userId).changes : 0;
-      return { updated: true, revokedSessions };
-    },
-  );
+  const setPasswordTx = db.transaction((input: SetPasswordInput): SetPasswordResult => {
+    const swapped = swapPassword.run(input.passwordHash, input.changedAt, input.userId, input.expectedHash).changes;
+    if (swapped === 0) return { updated: false, revokedSessions: 0 };
+    const revokedSessions = input.revokeSessions ? sessions.deleteForUser.run(input.userId).changes : 0;
+    return { updated: true, revokedSessions };
+  });
 
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
@@ -81,14 +92,12 @@ export function createUserQueries(db: Db) {
         throw error;
       }
     },
-    /** Stores a new hash and, when asked, deletes every session of the user in the same transaction. */
-    async setPassword(input: {
-      userId: string;
-      passwordHash: string;
-      changedAt: number;
-      revokeSessions: boolean;
-    }): Promise<{ updated: boolean; revokedSessions: number }> {
-      return setPasswordTx.immediate(input.userId, input.passwordHash, input.changedAt, input.revokeSessions);
+    /**
+     * Replaces `expectedHash` with a new hash and, when asked, deletes every session of the user,
+     * all in one transaction. `updated: false` means the hash was no longer `expectedHash`.
+     */
+    async setPassword(input: SetPasswordInput): Promise<SetPasswordResult> {
+      return setPasswordTx.immediate(input);
     },
   };
 }

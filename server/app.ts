@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -5,12 +6,15 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { openDatabase } from "../db/database.js";
+import type { Client } from "./auth/events.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { changePasswordJson } from "./http/change-password-json.js";
-import { isCrossSiteCookieRequest } from "./http/csrf.js";
+import { isCrossSiteRequest } from "./http/csrf.js";
 import { createNodeListener, jsonResponse, plainResponse } from "./http/node-bridge.js";
-import { withQueuedCookies } from "./http/cookies.js";
+import { withQueuedHeaders } from "./http/queued-headers.js";
+import { withSecurityHeaders } from "./http/security-headers.js";
 import { createStaticFiles } from "./http/static-files.js";
+import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
@@ -22,7 +26,8 @@ export type AppOptions = ConfigOptions & {
   /** The Remix server build (default: build/index.js) and the folder of its browser assets. */
   buildPath?: string;
   publicDir?: string;
-  onError?: (error: unknown) => void;
+  /** Structured logs; by default JSON lines on standard output at the configured level. */
+  logger?: Logger;
 };
 
 const changePasswordPath = "/private/change-password";
@@ -32,31 +37,36 @@ const changePasswordPath = "/private/change-password";
  * HTTP server, and routes each request to its door (assets, /trpc, the JSON door, Remix).
  */
 export async function createApp(options: AppOptions = {}) {
-  const { env, buildPath = "build/index.js", publicDir = "public", onError = logError, ...configOptions } = options;
+  const { env, buildPath = "build/index.js", publicDir = "public", logger: givenLogger, ...configOptions } = options;
   const config = loadConfig(configOptions, env);
+  const logger = givenLogger ?? createLogger(config.logLevel);
   const db = openDatabase(config.databasePath);
-  const services = createServices(db, config);
+  const services = await createServices(db, config, logger);
   const createContext = createContextFactory(services);
-  const createLoadContext = createLoadContextFactory(config, createContext);
+  const createLoadContext = createLoadContextFactory(config, services, createContext);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
   const remix = createRequestHandler(build, "production");
   const serveStatic = createStaticFiles(publicDir);
+  const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
 
-  async function handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+  async function handle(request: Request, client: Client): Promise<Response> {
     const asset = await serveStatic(request);
-    if (asset) return asset;
+    if (asset) return withSecurityHeaders(asset, "");
+    const nonce = randomBytes(16).toString("base64");
+    return withSecurityHeaders(await route(request, client, nonce), nonce);
+  }
 
+  async function route(request: Request, client: Client, cspNonce: string): Promise<Response> {
+    const url = new URL(request.url);
     const csrf = {
       origin: config.publicOrigin ?? url.origin,
-      cookieName: config.sessionCookieName,
-      hasSessionCookie: (header: string | null) => services.sessions.readCookieToken(header) !== null,
+      hasSessionCookie: services.sessions.readCookieToken(request.headers.get("cookie")) !== null,
     };
-    if (isCrossSiteCookieRequest(request, csrf)) {
+    if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
     }
 
-    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return trpc(request);
+    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return trpc(request, client);
 
     const resHeaders = new Headers();
     const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -65,18 +75,18 @@ export async function createApp(options: AppOptions = {}) {
         return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
       }
       if (request.method === "POST" && isJson(request)) {
-        const context = await createLoadContext(request, resHeaders);
-        return withQueuedCookies(await changePasswordJson(request, context), resHeaders);
+        const context = await createLoadContext({ req: request, resHeaders, client, cspNonce });
+        return withQueuedHeaders(await changePasswordJson(request, context), resHeaders);
       }
     }
-    const context = await createLoadContext(request, resHeaders);
-    const response = withQueuedCookies(await remix(request, context), resHeaders);
+    const context = await createLoadContext({ req: request, resHeaders, client, cspNonce });
+    const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     return response;
   }
 
-  async function trpc(request: Request): Promise<Response> {
+  async function trpc(request: Request, client: Client): Promise<Response> {
     // JSON only: a plain HTML form (urlencoded, multipart, text/plain) can never reach a procedure.
     if (request.method === "POST" && !isJson(request)) {
       return jsonResponse(415, { error: { message: "tRPC requests must be application/json." } });
@@ -85,7 +95,7 @@ export async function createApp(options: AppOptions = {}) {
       endpoint: "/trpc",
       req: request,
       router: appRouter,
-      createContext: ({ req, resHeaders }) => createContext({ req, resHeaders }),
+      createContext: ({ req, resHeaders }) => createContext({ req, resHeaders, client }),
       onError: ({ error }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") onError(error.cause ?? error);
       },
@@ -94,7 +104,14 @@ export async function createApp(options: AppOptions = {}) {
     return response;
   }
 
-  const server = createServer(createNodeListener(handle, { origin: config.publicOrigin, onError }));
+  const server = createServer(
+    createNodeListener(handle, {
+      origin: config.publicOrigin,
+      maxBodyBytes: config.maxBodyBytes,
+      trustProxy: config.trustProxy,
+      onError,
+    }),
+  );
 
   return {
     config,
@@ -127,8 +144,4 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 function isJson(request: Request): boolean {
   const type = request.headers.get("content-type") ?? "";
   return /^application\/json\s*(;|$)/i.test(type);
-}
-
-function logError(error: unknown): void {
-  console.error(error);
 }

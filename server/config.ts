@@ -50,11 +50,26 @@ export const configSchema = z
     minPasswordLength: z.number().int().min(1).max(128).default(12),
     maxPasswordLength: z.number().int().min(8).max(1024).default(128),
     styles: stylesSchema.default({}).transform((styles) => ({ ...defaultStyles, ...styles })),
+    /** Signs the no-JavaScript forms' CSRF tokens. Unset: generated on first start and kept in the database. */
+    secret: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Request bodies larger than this are refused with 413 before they are read further. */
+    maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(8192),
+    rateLimitAccountAttempts: z.number().int().min(1).max(100).default(5),
+    rateLimitIpAttempts: z.number().int().min(1).max(100_000).default(100),
+    rateLimitWindowSeconds: z.number().int().min(60).max(86_400).default(900),
+    /** Take the client's IP address from X-Forwarded-For (only behind a proxy that sets it). */
+    trustProxy: z.boolean().default(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .strict()
   .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
     path: ["minPasswordLength"],
     message: "must not be greater than the maximum length",
+  })
+  // ASVS: never more than 100 failed attempts per account per hour.
+  .refine((config) => (config.rateLimitAccountAttempts * 3600) / config.rateLimitWindowSeconds <= 100, {
+    path: ["rateLimitAccountAttempts"],
+    message: "allows more than 100 failed attempts per hour; lower it or lengthen the window",
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -76,6 +91,13 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   minPasswordLength: ["PASSWORD_MIN_LENGTH", toNumber],
   maxPasswordLength: ["PASSWORD_MAX_LENGTH", toNumber],
   styles: ["STYLES", toJson],
+  secret: ["SECRET", String],
+  maxBodyBytes: ["MAX_BODY_BYTES", toNumber],
+  rateLimitAccountAttempts: ["RATE_LIMIT_ACCOUNT_ATTEMPTS", toNumber],
+  rateLimitIpAttempts: ["RATE_LIMIT_IP_ATTEMPTS", toNumber],
+  rateLimitWindowSeconds: ["RATE_LIMIT_WINDOW_SECONDS", toNumber],
+  trustProxy: ["TRUST_PROXY", toBoolean],
+  logLevel: ["LOG_LEVEL", String],
 };
 
 /** Environment variables by name; `process.env` in production, a plain object in tests. */

@@ -1,5 +1,6 @@
 import { Form } from "@remix-run/react";
 import { changePasswordFields } from "~/forms/change-password";
+import { formTokenField } from "~/lib/http";
 import { Field } from "./Field";
 import { FormError } from "./FormError";
 import { SubmitButton } from "./SubmitButton";
@@ -11,6 +12,8 @@ export type ChangePasswordFormProps = {
   readOnly: boolean;
   /** Where to send the user after a change, shown so nobody is surprised. */
   loginUrl: string;
+  /** The session-bound CSRF token; the form must send it back as `csrf`. */
+  formToken: string | null;
   error?: { message: string; field: string | null } | null;
 };
 
@@ -30,6 +33,7 @@ export function ChangePasswordForm({
   minPasswordLength,
   maxPasswordLength,
   readOnly,
+  formToken,
   error,
 }: ChangePasswordFormProps) {
   const errorField = error?.field ? fieldOf[error.field] : undefined;
@@ -37,6 +41,7 @@ export function ChangePasswordForm({
   return (
     <Form method="post" className="card">
       <h1>Change Password</h1>
+      <input type="hidden" name={formTokenField} value={formToken ?? ""} />
       <p>{`Signed in as ${username}.`}</p>
       {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
       <FormError message={error?.message} />

@@ -22,3 +22,7 @@ export async function readForm(request: Request): Promise<FormData> {
     return new FormData();
   }
 }
+
+/** The hidden input that carries the session-bound CSRF token in the no-JavaScript forms. */
+export const formTokenField = "csrf";
+export const formExpiredMessage = "This form has expired. Reload the page and try again.";

@@ -1,20 +1,32 @@
-import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
-import { Form } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { FormError } from "~/components/FormError";
+import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign out" }];
 
-export async function action({ context }: ActionFunctionArgs) {
+export async function loader({ context }: LoaderFunctionArgs) {
+  return json({ formToken: context.formToken });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  if (!context.checkFormToken(form.get(formTokenField))) return json({ message: formExpiredMessage }, 403);
   await context.trpc.auth.logout();
   return redirect("/", 303);
 }
 
 /** GET never signs anyone out (a link or an image could trigger it); it offers the button instead. */
 export default function Logout() {
+  const { formToken } = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>();
   return (
     <main>
       <Form method="post" className="card">
         <h1>Sign out</h1>
+        <FormError message={failure?.message} />
+        <input type="hidden" name={formTokenField} value={formToken ?? ""} />
         <button type="submit">Sign out</button>
       </Form>
     </main>

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields } from "~/forms/change-password";
-import { loginRedirectUrl, readForm } from "~/lib/http";
+import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Change Password" }];
 
@@ -13,7 +13,14 @@ export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   if (!me) throw redirect(loginRedirectUrl(context.settings.loginUrl, pagePath));
   const { minPasswordLength, maxPasswordLength, readOnly, loginUrl } = context.settings;
-  return json({ username: me.user.username, minPasswordLength, maxPasswordLength, readOnly, loginUrl });
+  return json({
+    username: me.user.username,
+    minPasswordLength,
+    maxPasswordLength,
+    readOnly,
+    loginUrl,
+    formToken: context.formToken,
+  });
 }
 
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
@@ -22,6 +29,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath));
 
   const form = await readForm(request);
+  // The Origin check already stopped cross-site posts; the session-bound token is the second lock.
+  if (!context.checkFormToken(form.get(formTokenField))) {
+    return json({ message: formExpiredMessage, field: null }, 403);
+  }
   const fields = readChangePasswordFields((name) => form.get(name));
   if (!fields.ok) return json({ message: fields.message, field: null }, 422);
 

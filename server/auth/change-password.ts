@@ -1,17 +1,22 @@
 import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
-import { checkNewPassword, type PasswordLimits } from "./password-rules.js";
+import { checkNewPassword, exceedsByteCap, type PasswordLimits, type PolicyFailureReason } from "./password-policy.js";
+import { retryMessage, type Throttle } from "./throttle.js";
 
-/** The seed's messages, word for word (piccolo_api change_password), and the order they are checked in. */
+/** The seed's messages, word for word (piccolo_api change_password), then ours. */
 export const changePasswordMessages = {
   readOnly: "Running in read only mode",
   missingFields: "Form is invalid. Missing one or more fields.",
   mismatch: "Passwords do not match.",
   incorrectPassword: "Incorrect password.",
+  conflict: "Your password was just changed by another request. Sign in again with the new password.",
+  unknownUser: "Your account no longer exists.",
 };
 
 export type ChangePasswordInput = {
-  userId: string;
+  user: { id: string; username: string; email: string };
+  /** Where the request came from, for the per-IP limit. */
+  ip: string;
   currentPassword: string;
   newPassword: string;
   /** Forms always send it (an empty one is "missing"); API clients may leave it out. */
@@ -25,27 +30,32 @@ export type ChangePasswordFailure = {
   reason:
     | "read_only"
     | "missing_fields"
-    | "too_short"
-    | "too_long"
+    | PolicyFailureReason
     | "mismatch"
+    | "rate_limited"
     | "incorrect_password"
+    | "conflict"
     | "unknown_user";
   message: string;
   field?: ChangePasswordField;
+  retryAfterSeconds?: number;
 };
 
-export type ChangePasswordSuccess = { ok: true; revokedSessions: number };
+export type ChangePasswordSuccess = { ok: true; revokedSessions: number; changedAt: number };
 
 export type ChangePasswordDeps = {
   users: Pick<UserQueries, "findById" | "setPassword">;
   passwords: Pick<PasswordHasher, "hash" | "verify">;
+  throttle: Throttle;
   settings: PasswordLimits & { readOnly: boolean; invalidateSessions: boolean };
   now?: () => number;
 };
 
 /**
- * Every change-password rule lives here and nowhere else. Checks run in the seed's order and stop
- * at the first failure; the cheap ones come first so a bad request never costs a hash.
+ * Every change-password rule lives here and nowhere else. The seed's checks keep its order (read
+ * only, missing field, length, mismatch, wrong password) and stop at the first failure; ours slot
+ * in between without changing what the seed's cases return. Everything that costs nothing comes
+ * before the rate limiter and the hash, so malformed requests never occupy either.
  */
 export async function changePassword(
   deps: ChangePasswordDeps,
@@ -59,28 +69,47 @@ export async function changePassword(
   );
   if (missing) return fail("missing_fields", changePasswordMessages.missingFields, missing);
 
-  const lengthFailure = checkNewPassword(input.newPassword, settings);
-  if (lengthFailure) return fail(lengthFailure.reason, lengthFailure.message, "newPassword");
+  const policyFailure = checkNewPassword(input.newPassword, {
+    limits: settings,
+    username: input.user.username,
+    email: input.user.email,
+    currentPassword: input.currentPassword,
+  });
+  if (policyFailure) return fail(policyFailure.reason, policyFailure.message, "newPassword");
 
   // Exact comparison: case and whitespace matter.
   if (input.confirmNewPassword !== undefined && input.confirmNewPassword !== input.newPassword) {
     return fail("mismatch", changePasswordMessages.mismatch, "confirmNewPassword");
   }
 
-  const user = await deps.users.findById(input.userId);
-  if (!user) return fail("unknown_user", "Your account no longer exists.");
-  if (!(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
+  // No stored password can be this long: wrong, without spending a hash on it.
+  if (exceedsByteCap(input.currentPassword, settings)) {
     return fail("incorrect_password", changePasswordMessages.incorrectPassword, "currentPassword");
   }
 
+  const verdict = await deps.throttle.reserve(input.user.username, input.ip);
+  if (!verdict.ok) {
+    return { ...fail("rate_limited", retryMessage(verdict.retryAfterSeconds)), retryAfterSeconds: verdict.retryAfterSeconds };
+  }
+
+  const user = await deps.users.findById(input.user.id);
+  if (!user) return fail("unknown_user", changePasswordMessages.unknownUser);
+  if (!(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
+    return fail("incorrect_password", changePasswordMessages.incorrectPassword, "currentPassword");
+  }
+  await deps.throttle.succeeded(input.user.username, input.ip);
+
+  const changedAt = (deps.now ?? Date.now)();
   const { updated, revokedSessions } = await deps.users.setPassword({
     userId: user.id,
+    expectedHash: user.passwordHash,
     passwordHash: await deps.passwords.hash(input.newPassword),
-    changedAt: (deps.now ?? Date.now)(),
+    changedAt,
     revokeSessions: settings.invalidateSessions,
   });
-  if (!updated) return fail("unknown_user", "Your account no longer exists.");
-  return { ok: true, revokedSessions };
+  // Another change won the race between our verify and our write.
+  if (!updated) return fail("conflict", changePasswordMessages.conflict);
+  return { ok: true, revokedSessions, changedAt };
 }
 
 function fail(

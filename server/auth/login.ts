@@ -1,9 +1,17 @@
 import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
+import { exceedsByteCap, type PasswordLimits } from "./password-policy.js";
+import { retryMessage, type Throttle } from "./throttle.js";
 
-export type LoginInput = { username: string; password: string };
+export type LoginInput = { username: string; password: string; ip: string };
 
-export type LoginFailure = { ok: false; reason: "missing_fields" | "invalid_credentials"; message: string };
+export type LoginFailure = {
+  ok: false;
+  reason: "missing_fields" | "invalid_credentials" | "rate_limited";
+  message: string;
+  userId?: string;
+  retryAfterSeconds?: number;
+};
 
 export const loginMessages = {
   missingFields: "Enter your username and password.",
@@ -14,16 +22,36 @@ export const loginMessages = {
 export type LoginDeps = {
   users: Pick<UserQueries, "findByUsername">;
   passwords: Pick<PasswordHasher, "verify" | "verifyNothing">;
+  throttle: Throttle;
+  settings: Pick<PasswordLimits, "maxPasswordLength">;
+  now?: () => number;
 };
 
-/** Checks a username and password; starting the session is the caller's job. */
+/**
+ * Checks a username and password; starting the session is the caller's job. `checkedAt` is taken
+ * before the hash is verified: a session started from it dies if the password changed meanwhile.
+ */
 export async function checkCredentials(
   deps: LoginDeps,
   input: LoginInput,
-): Promise<{ ok: true; userId: string } | LoginFailure> {
+): Promise<{ ok: true; userId: string; checkedAt: number } | LoginFailure> {
   if (!input.username || !input.password) {
     return { ok: false, reason: "missing_fields", message: loginMessages.missingFields };
   }
+  if (exceedsByteCap(input.password, deps.settings) || input.username.length > 64) {
+    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials };
+  }
+  // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
+  const verdict = await deps.throttle.reserve(input.username, input.ip);
+  if (!verdict.ok) {
+    return {
+      ok: false,
+      reason: "rate_limited",
+      message: retryMessage(verdict.retryAfterSeconds),
+      retryAfterSeconds: verdict.retryAfterSeconds,
+    };
+  }
+  const checkedAt = (deps.now ?? Date.now)();
   const user = await deps.users.findByUsername(input.username);
   if (!user) {
     // Same work as a wrong password, so timing does not reveal which usernames exist.
@@ -31,7 +59,8 @@ export async function checkCredentials(
     return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials };
   }
   if (!(await deps.passwords.verify(user.passwordHash, input.password))) {
-    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials };
+    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials, userId: user.id };
   }
-  return { ok: true, userId: user.id };
+  await deps.throttle.succeeded(input.username, input.ip);
+  return { ok: true, userId: user.id, checkedAt };
 }

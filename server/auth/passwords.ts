@@ -4,7 +4,6 @@ import { Argon2id } from "oslo/password";
  * Password hashing, the one module that knows about oslo (deprecated upstream; replacing it
  * touches only this file). Argon2id with OWASP's minimum parameters: m=19456 KiB, t=2, p=1.
  * The native implementation runs on libuv's thread pool, so hashing never blocks the event loop.
- * oslo applies NFKC to the password itself, the same way when setting and verifying.
  */
 const argon2id = new Argon2id({ memorySize: 19456, iterations: 2, parallelism: 1 });
 
@@ -17,11 +16,20 @@ export type PasswordHasher = {
 
 let dummyHash: Promise<string> | undefined;
 
+/**
+ * NFKC, the same way when setting and verifying, so "é" typed as one code point or as "e" plus a
+ * combining accent is the same password (NIST 800-63B). oslo does it too; doing it here keeps the
+ * guarantee if oslo is replaced.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize("NFKC");
+}
+
 export const passwordHasher: PasswordHasher = {
-  hash: (password) => argon2id.hash(password),
+  hash: (password) => argon2id.hash(normalizePassword(password)),
   async verify(hash, password) {
     try {
-      return await argon2id.verify(hash, password);
+      return await argon2id.verify(hash, normalizePassword(password));
     } catch {
       // A malformed stored hash must read as "wrong password", never as an error page.
       return false;

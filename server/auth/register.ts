@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
-import { checkNewPassword, type PasswordLimits } from "./password-rules.js";
+import { checkNewPassword, type PasswordLimits, type PolicyFailureReason } from "./password-policy.js";
 
 export type RegisterInput = { username: string; email: string; password: string; confirmPassword?: string };
 export type RegisterField = "username" | "email" | "password" | "confirmPassword";
 
 export type RegisterFailure = {
   ok: false;
-  reason: "missing_fields" | "invalid_username" | "invalid_email" | "too_short" | "too_long" | "mismatch" | "taken";
+  reason: "missing_fields" | "invalid_username" | "invalid_email" | PolicyFailureReason | "mismatch" | "taken";
   message: string;
   field?: RegisterField;
 };
@@ -49,8 +49,12 @@ export async function register(
   if (input.email.length > 254 || !emailPattern.test(input.email)) {
     return fail("invalid_email", registerMessages.invalidEmail, "email");
   }
-  const lengthFailure = checkNewPassword(input.password, deps.settings);
-  if (lengthFailure) return fail(lengthFailure.reason, lengthFailure.message, "password");
+  const policyFailure = checkNewPassword(input.password, {
+    limits: deps.settings,
+    username: input.username,
+    email: input.email,
+  });
+  if (policyFailure) return fail(policyFailure.reason, policyFailure.message, "password");
   if (input.confirmPassword !== undefined && input.confirmPassword !== input.password) {
     return fail("mismatch", registerMessages.mismatch, "confirmPassword");
   }

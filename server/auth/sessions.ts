@@ -1,19 +1,24 @@
 import { BetterSqlite3Adapter } from "@lucia-auth/adapter-sqlite";
+import { createHash, randomBytes } from "node:crypto";
 import { Lucia } from "lucia";
 import type { Db } from "../../db/database.js";
 
 /**
  * Sessions: the one module that knows about Lucia (deprecated upstream; replacing it touches
  * only this file). Everything else sees tokens, users and Set-Cookie strings.
+ *
+ * The cookie (or bearer header) carries a random token; the database keeps only its SHA-256 as
+ * the session id, so a copy of the database hands out no live sessions (Lucia's own guide).
  */
 
 export type SessionUser = { id: string; username: string; email: string };
 export type Session = { id: string; userId: string; expiresAt: Date };
 export type ValidSession = { session: Session; user: SessionUser };
 
-type UserColumns = { username: string; email: string };
+type UserColumns = { username: string; email: string; password_changed_at: number | null };
+type SessionColumns = { created_at: number };
 
-function createLucia(db: Db, options: { cookieName: string; secure: boolean }) {
+function createLucia(db: Db, options: Pick<SessionOptions, "cookieName" | "secure">) {
   const adapter = new BetterSqlite3Adapter(db, { user: "user", session: "session" });
   return new Lucia(adapter, {
     sessionCookie: {
@@ -22,7 +27,12 @@ function createLucia(db: Db, options: { cookieName: string; secure: boolean }) {
       attributes: { secure: options.secure, sameSite: "lax" },
     },
     // Whitelist: the adapter hands over every column of the user row, password_hash included.
-    getUserAttributes: (columns: UserColumns) => ({ username: columns.username, email: columns.email }),
+    getUserAttributes: (columns: UserColumns) => ({
+      username: columns.username,
+      email: columns.email,
+      passwordChangedAt: columns.password_changed_at,
+    }),
+    getSessionAttributes: (columns: SessionColumns) => ({ createdAt: columns.created_at }),
   });
 }
 
@@ -30,23 +40,43 @@ declare module "lucia" {
   interface Register {
     Lucia: ReturnType<typeof createLucia>;
     DatabaseUserAttributes: UserColumns;
+    DatabaseSessionAttributes: SessionColumns;
   }
 }
 
-export function createSessionService(db: Db, options: { cookieName: string; secure: boolean }) {
+/** 256 random bits; URL-safe so it fits a cookie and a header unchanged. */
+function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** The stored id of a token. Plain SHA-256 is enough: the token has full entropy, nothing to stretch. */
+export function sessionIdOf(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+
+export type SessionOptions = {
+  cookieName: string;
+  secure: boolean;
+  /** Void sessions whose credentials were checked before the last password change. */
+  endSessionsOnPasswordChange: boolean;
+};
+
+export function createSessionService(db: Db, options: SessionOptions) {
   const lucia = createLucia(db, options);
 
   return {
     cookieName: options.cookieName,
 
-    /** Starts a session; the token goes in the cookie or an Authorization header. */
-    async create(userId: string): Promise<{ token: string; cookie: string; expiresAt: Date }> {
-      const session = await lucia.createSession(userId, {});
-      return {
-        token: session.id,
-        cookie: lucia.createSessionCookie(session.id).serialize(),
-        expiresAt: session.expiresAt,
-      };
+    /**
+     * Starts a session; the token goes in the cookie or an Authorization header. `checkedAt` is when
+     * the credentials were verified: a password change after that moment voids the session.
+     */
+    async create(userId: string, checkedAt: number): Promise<{ token: string; cookie: string; expiresAt: Date }> {
+      const token = newToken();
+      const session = await lucia.createSession(userId, { created_at: checkedAt }, { sessionId: sessionIdOf(token) });
+      return { token, cookie: lucia.createSessionCookie(token).serialize(), expiresAt: session.expiresAt };
     },
 
     /**
@@ -54,14 +84,22 @@ export function createSessionService(db: Db, options: { cookieName: string; secu
      * the expiry slid forward, a blank one when the token is no longer valid.
      */
     async validate(token: string): Promise<{ valid: ValidSession | null; cookie?: string }> {
-      const { session, user } = await lucia.validateSession(token);
-      if (!session) return { valid: null, cookie: lucia.createBlankSessionCookie().serialize() };
+      const blank = { valid: null, cookie: lucia.createBlankSessionCookie().serialize() };
+      if (!tokenPattern.test(token)) return blank;
+      const { session, user } = await lucia.validateSession(sessionIdOf(token));
+      if (!session) return blank;
+      // Credentials checked before the last password change (a login racing the change): void.
+      const changed = user.passwordChangedAt;
+      if (options.endSessionsOnPasswordChange && changed !== null && session.createdAt < changed) {
+        await lucia.invalidateSession(session.id);
+        return blank;
+      }
       return {
         valid: {
           session: { id: session.id, userId: session.userId, expiresAt: session.expiresAt },
           user: { id: user.id, username: user.username, email: user.email },
         },
-        cookie: session.fresh ? lucia.createSessionCookie(session.id).serialize() : undefined,
+        cookie: session.fresh ? lucia.createSessionCookie(token).serialize() : undefined,
       };
     },
 

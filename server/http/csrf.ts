@@ -1,17 +1,19 @@
 /**
- * The CSRF baseline (OWASP's "verify origin with standard headers"): a state-changing request that a
- * browser authenticates with our cookie must come from our own origin. Bearer tokens are never sent
- * by a browser on its own, so bearer requests are exempt.
+ * Cross-site request refusal for every state-changing request (OWASP CSRF cheat sheet, "verify
+ * origin with standard headers"): a browser says where a request comes from in `Origin` or, when
+ * it leaves that out, in `Sec-Fetch-Site`; either must name this site. `Origin: null` (sandboxed
+ * frames, opaque redirects) is never this site.
+ *
+ * Bearer-token requests are exempt: browsers never attach that header on their own. A request with
+ * neither header and no session cookie is a program, not a browser (curl, the typed client), and
+ * carries no ambient credentials to abuse, so it passes; with the cookie, it is refused.
  */
-export function isCrossSiteCookieRequest(
-  request: Request,
-  options: { cookieName: string; origin: string; hasSessionCookie: (cookieHeader: string | null) => boolean },
-): boolean {
+export function isCrossSiteRequest(request: Request, options: { origin: string; hasSessionCookie: boolean }): boolean {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false;
   if (/^Bearer\s/i.test(request.headers.get("authorization") ?? "")) return false;
-  if (!options.hasSessionCookie(request.headers.get("cookie"))) return false;
   const origin = request.headers.get("origin");
-  // "null" (sandboxed frames, some redirects) never matches a real origin.
   if (origin !== null) return origin !== options.origin;
-  return request.headers.get("sec-fetch-site") !== "same-origin";
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null) return site !== "same-origin";
+  return options.hasSessionCookie;
 }

@@ -1,21 +1,30 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
-import { Readable } from "node:stream";
+import type { Client } from "../auth/events.js";
 
-export type Handler = (request: Request) => Promise<Response>;
+export type Handler = (request: Request, client: Client) => Promise<Response>;
+
+export type BridgeOptions = {
+  /** The configured public origin; unset, the request's own Host. */
+  origin?: string;
+  /** Bodies over this many bytes get 413 before anything parses them. */
+  maxBodyBytes: number;
+  /** Take the client address from the last X-Forwarded-For entry (the one our proxy added). */
+  trustProxy: boolean;
+  onError: (error: unknown) => void;
+};
 
 // Host names, IPv4, bracketed IPv6, optional port: anything else cannot be the authority of a URL.
 const hostPattern = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * Node's http server speaking fetch's Request/Response, so that tRPC, Remix and our own doors
- * share one shape. `origin` is the configured public origin; unset, the request's own Host.
+ * share one shape. Bodies are read here, up to a small cap, so no door ever parses a huge one.
  */
-export function createNodeListener(handle: Handler, options: { origin?: string; onError: (error: unknown) => void }) {
+export function createNodeListener(handle: Handler, options: BridgeOptions) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      const request = toRequest(req, res, options.origin);
-      const response = request ? await handle(request) : plainResponse(400, "Bad request.");
+      const response = await respond(req, res, handle, options);
       await sendResponse(res, response, req.method === "HEAD");
     } catch (error) {
       options.onError(error);
@@ -28,11 +37,19 @@ export function createNodeListener(handle: Handler, options: { origin?: string; 
   };
 }
 
-function toRequest(req: IncomingMessage, res: ServerResponse, origin?: string): Request | null {
+async function respond(req: IncomingMessage, res: ServerResponse, handle: Handler, options: BridgeOptions) {
   const host = req.headers.host ?? "";
   // Only origin-form targets ("/path?query"); "//x" or "http://x" would let a client pick the URL's host.
-  if (!req.url?.startsWith("/") || (!origin && !hostPattern.test(host))) return null;
-  const url = new URL((origin ?? `http://${host}`) + req.url);
+  if (!req.url?.startsWith("/") || (!options.origin && !hostPattern.test(host))) {
+    return plainResponse(400, "Bad request.");
+  }
+  const url = new URL((options.origin ?? `http://${host}`) + req.url);
+
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const body = hasBody ? await readBody(req, options.maxBodyBytes) : undefined;
+  if (body === "too_large") {
+    return plainResponse(413, `Request body too large (limit ${options.maxBodyBytes} bytes).`, { connection: "close" });
+  }
 
   // Abort on the response's close, not the request's: the request stream closes as soon as its
   // body has been read, long before the client goes away.
@@ -46,15 +63,35 @@ function toRequest(req: IncomingMessage, res: ServerResponse, origin?: string): 
     if (value === undefined || name.startsWith(":")) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(url, {
+  const request = new Request(url, {
     method: req.method,
     headers,
     signal: controller.signal,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-    // Node's fetch needs `duplex` for a streamed body.
-    duplex: hasBody ? "half" : undefined,
+    body: body ? new Uint8Array(body) : undefined,
   });
+  return handle(request, { ip: clientIp(req, options.trustProxy), userAgent: req.headers["user-agent"] ?? null });
+}
+
+/** The whole body, or "too_large" as soon as it is known to pass the cap (declared or counted). */
+async function readBody(req: IncomingMessage, cap: number): Promise<Buffer | "too_large"> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > cap) return "too_large";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > cap) return "too_large";
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").pop()?.trim();
+    if (forwarded) return forwarded;
+  }
+  return req.socket.remoteAddress ?? "unknown";
 }
 
 async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {

@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Config } from "../config.js";
-import type { createContextFactory } from "../trpc/context.js";
+import type { ContextOptions, createContextFactory } from "../trpc/context.js";
+import type { Services } from "../services.js";
 import { createCallerFactory, errorDetails } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
 
@@ -21,16 +22,19 @@ export type CallResult<T> =
     };
 
 /** What the pages may know of the configuration. */
-export type PageSettings = Pick<
-  Config,
-  "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles"
->;
+export type PageSettings = Pick<Config, "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles">;
 
 export type LoadContext = {
   /** tRPC procedures, called in-process with this request's session and response headers. */
   trpc: Caller;
   call<T>(procedure: (trpc: Caller) => Promise<T>): Promise<CallResult<T>>;
   settings: PageSettings;
+  /** The CSRF token the no-JavaScript forms carry, bound to this session; null when signed out. */
+  formToken: string | null;
+  /** Whether a submitted form token fits this session (always true when no cookie session is in play). */
+  checkFormToken(value: unknown): boolean;
+  /** This response's CSP nonce, for Remix's inline scripts and our inline styles. */
+  cspNonce: string;
 };
 
 declare module "@remix-run/server-runtime" {
@@ -39,6 +43,7 @@ declare module "@remix-run/server-runtime" {
 
 export function createLoadContextFactory(
   config: Config,
+  services: Services,
   createContext: ReturnType<typeof createContextFactory>,
 ) {
   const settings: PageSettings = {
@@ -48,11 +53,16 @@ export function createLoadContextFactory(
     readOnly: config.readOnly,
     styles: config.styles,
   };
-  return async function createLoadContext(request: Request, resHeaders: Headers): Promise<LoadContext> {
-    const trpc = createCaller(await createContext({ req: request, resHeaders }));
+  return async function createLoadContext(options: ContextOptions & { cspNonce: string }): Promise<LoadContext> {
+    const context = await createContext(options);
+    const trpc = createCaller(context);
+    const cookieSession = context.auth?.via === "cookie" ? context.auth.session.id : null;
     return {
       trpc,
       settings,
+      cspNonce: options.cspNonce,
+      formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
+      checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {
         try {
           return { ok: true, data: await procedure(trpc) };

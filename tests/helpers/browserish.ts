@@ -28,6 +28,17 @@ export class Device {
     return response;
   }
 
+  /** What a browser would submit: the form's hidden CSRF token, read from the page it came from. */
+  async formToken(pagePath: string): Promise<string> {
+    const html = await (await this.request(pagePath)).text();
+    return /name="csrf" value="([^"]*)"/.exec(html)?.[1] ?? "";
+  }
+
+  /** Submits a page's form as a browser would: with the page's CSRF token added. */
+  async submitForm(path: string, fields: Record<string, string>, init: RequestInit & { origin?: string | null } = {}) {
+    return this.postForm(path, { csrf: await this.formToken(path), ...fields }, init);
+  }
+
   postForm(path: string, fields: Record<string, string>, init: RequestInit & { origin?: string | null } = {}) {
     return this.request(path, { ...init, method: "POST", body: new URLSearchParams(fields) });
   }

@@ -58,7 +58,7 @@ function pageDoor(
   };
 }
 
-export const formDoor = pageDoor("form", (device, body) => device.postForm(pagePath, body), pageErrorMessage);
+export const formDoor = pageDoor("form", (device, body) => device.submitForm(pagePath, body), pageErrorMessage);
 
 export const jsonDoor = pageDoor(
   "json",

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionIdOf } from "../../server/auth/sessions.js";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
 import { uniqueName } from "../helpers/doors.js";
@@ -57,22 +58,23 @@ describe("sessions", () => {
   it("re-sends the cookie when a session's expiry slides forward", async () => {
     const device = await signUpAndIn(server.url, { username: uniqueName(), password });
     const token = device.cookies.get("session")!;
+    const id = sessionIdOf(token);
     // Less than half of Lucia's 30 days left: the next validation extends it and re-sends the cookie.
     const soon = Math.floor(Date.now() / 1000) + 24 * 3600;
-    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(soon, token);
+    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(soon, id);
     const response = await device.request(path);
     expect(response.status).toBe(200);
     const cookie = response.headers.getSetCookie()[0] ?? "";
     expect(cookie).toMatch(new RegExp(`^session=${token}; `));
     expect(cookie).toMatch(/HttpOnly/);
-    const stored = server.app.db.prepare("SELECT expires_at FROM session WHERE id = ?").pluck().get(token) as number;
+    const stored = server.app.db.prepare("SELECT expires_at FROM session WHERE id = ?").pluck().get(id) as number;
     expect(stored).toBeGreaterThan(soon + 20 * 24 * 3600);
   });
 
   it("an expired session no longer opens the page", async () => {
     const device = await signUpAndIn(server.url, { username: uniqueName(), password });
     const token = device.cookies.get("session")!;
-    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(Math.floor(Date.now() / 1000) - 1, token);
+    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(Math.floor(Date.now() / 1000) - 1, sessionIdOf(token));
     expect((await device.request(path)).status).toBe(302);
   });
 
@@ -82,7 +84,7 @@ describe("sessions", () => {
     await signUpAndIn(server.url, { username, password });
     const response = await signIn(device, { username, password });
     const cookie = response.headers.getSetCookie()[0]!;
-    expect(cookie).toMatch(/^session=[a-z0-9]+; HttpOnly; Max-Age=\d+; Path=\/; SameSite=Lax$/);
+    expect(cookie).toMatch(/^session=[A-Za-z0-9_-]{43}; HttpOnly; Max-Age=\d+; Path=\/; SameSite=Lax$/);
   });
 });
 
@@ -125,6 +127,7 @@ describe("bad JSON bodies get 422, never 500, and change nothing", () => {
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
     const form = new FormData();
+    form.set("csrf", await device.formToken(path));
     form.set("current_password", new Blob([password]), "password.txt");
     form.set("new_password", good.new_password);
     form.set("confirm_new_password", good.new_password);
@@ -138,6 +141,7 @@ describe("bad JSON bodies get 422, never 500, and change nothing", () => {
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
     const form = new FormData();
+    form.set("csrf", await device.formToken(path));
     for (const [name, value] of Object.entries(good)) form.set(name, value);
     const response = await device.request(path, { method: "POST", body: form });
     expect(response.status).toBe(303);
@@ -149,7 +153,7 @@ describe("CSRF baseline", () => {
   async function attempt(headers: Record<string, string>) {
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
-    const response = await device.postForm(path, good, { origin: null, headers });
+    const response = await device.submitForm(path, good, { origin: null, headers });
     return { username, response };
   }
 

@@ -56,7 +56,7 @@ describe.each(doors)("the $name door", (door) => {
 describe("what a successful change answers", () => {
   it("form POST: 303 to the login URL deleting the session cookie", async () => {
     const account = await doors[0]!.signUp(server.url, uniqueName("form"), password);
-    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
+    const response = await account.device.submitForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");
     expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);

@@ -25,7 +25,7 @@ describe("option loginUrl", () => {
     expect(anonymous.headers.get("location")).toBe("/sign-in?redirectTo=/private/change-password");
 
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
-    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
+    const response = await account.device.submitForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/sign-in");
   });
@@ -52,7 +52,7 @@ describe("option sessionCookieName", () => {
     const server = await serverWith({ sessionCookieName: "sid" });
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
     expect([...account.device.cookies.keys()]).toEqual(["sid"]);
-    const response = await account.device.postForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
+    const response = await account.device.submitForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.headers.getSetCookie()).toEqual(["sid=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
   });
 });
@@ -135,7 +135,7 @@ describe("the page itself", () => {
     const server = await serverWith({});
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
     const secret = "my secret new password";
-    const response = await account.device.postForm("/private/change-password", {
+    const response = await account.device.submitForm("/private/change-password", {
       current_password: password,
       new_password: secret,
       confirm_new_password: `${secret}?`,

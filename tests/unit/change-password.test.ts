@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { changePassword, type ChangePasswordDeps } from "../../server/auth/change-password.js";
 import { passwordHasher } from "../../server/auth/passwords.js";
+import { createThrottle } from "../../server/auth/throttle.js";
 import { databaseWithUser } from "../helpers/database.js";
 
 const current = "current password 1";
@@ -11,12 +12,15 @@ let deps: ChangePasswordDeps;
 
 beforeEach(async () => {
   fixture = await databaseWithUser(current);
-  deps = { users: fixture.users, passwords: passwordHasher, settings };
+  const throttle = createThrottle(fixture.db, { accountAttempts: 50, ipAttempts: 50, windowSeconds: 900 });
+  deps = { users: fixture.users, passwords: passwordHasher, throttle, settings };
 });
 afterEach(() => fixture.close());
 
 const change = (input: { currentPassword: string; newPassword: string; confirmNewPassword?: string }, over = {}) =>
-  changePassword({ ...deps, settings: { ...settings, ...over } }, { userId: fixture.userId, ...input });
+  changePassword({ ...deps, settings: { ...settings, ...over } }, { user: alice(), ip: "127.0.0.1", ...input });
+
+const alice = () => ({ id: fixture.userId, username: "alice", email: "alice@example.com" });
 
 async function storedHash() {
   return (await fixture.users.findById(fixture.userId))!.passwordHash;
@@ -71,7 +75,7 @@ describe("changePassword: each rule, with the seed's messages", () => {
 
   it("skips the confirmation check when an API client leaves it out", async () => {
     const result = await change({ currentPassword: current, newPassword: "new password 12" });
-    expect(result).toEqual({ ok: true, revokedSessions: 0 });
+    expect(result).toMatchObject({ ok: true, revokedSessions: 0 });
   });
 });
 
@@ -127,9 +131,9 @@ describe("changePassword: success", () => {
     fixture.addSession("s2");
     const result = await changePassword(
       { ...deps, now: () => 1_700_000_000_000 },
-      { userId: fixture.userId, currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" },
+      { user: alice(), ip: "127.0.0.1", currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" },
     );
-    expect(result).toEqual({ ok: true, revokedSessions: 2 });
+    expect(result).toEqual({ ok: true, revokedSessions: 2, changedAt: 1_700_000_000_000 });
     expect(fixture.sessionCount()).toBe(0);
     const user = await fixture.users.findById(fixture.userId);
     expect(user?.passwordChangedAt).toBe(1_700_000_000_000);
@@ -140,7 +144,7 @@ describe("changePassword: success", () => {
   it("keeps sessions when invalidateSessions is off", async () => {
     fixture.addSession("s1");
     const result = await change({ currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" }, { invalidateSessions: false });
-    expect(result).toEqual({ ok: true, revokedSessions: 0 });
+    expect(result).toMatchObject({ ok: true, revokedSessions: 0 });
     expect(fixture.sessionCount()).toBe(1);
   });
 });

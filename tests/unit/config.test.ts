@@ -13,6 +13,12 @@ describe("loadConfig", () => {
       minPasswordLength: 12,
       maxPasswordLength: 128,
       styles: defaultStyles,
+      maxBodyBytes: 8192,
+      rateLimitAccountAttempts: 5,
+      rateLimitIpAttempts: 100,
+      rateLimitWindowSeconds: 900,
+      trustProxy: false,
+      logLevel: "info",
     });
   });
 
@@ -31,6 +37,13 @@ describe("loadConfig", () => {
         PASSWORD_MIN_LENGTH: "8",
         PASSWORD_MAX_LENGTH: "64",
         STYLES: '{"buttonColor":"#000"}',
+        SECRET: "s".repeat(32),
+        MAX_BODY_BYTES: "4096",
+        RATE_LIMIT_ACCOUNT_ATTEMPTS: "3",
+        RATE_LIMIT_IP_ATTEMPTS: "30",
+        RATE_LIMIT_WINDOW_SECONDS: "600",
+        TRUST_PROXY: "yes",
+        LOG_LEVEL: "warn",
       },
     );
     expect(config).toEqual({
@@ -45,6 +58,13 @@ describe("loadConfig", () => {
       minPasswordLength: 8,
       maxPasswordLength: 64,
       styles: { ...defaultStyles, buttonColor: "#000" },
+      secret: "s".repeat(32),
+      maxBodyBytes: 4096,
+      rateLimitAccountAttempts: 3,
+      rateLimitIpAttempts: 30,
+      rateLimitWindowSeconds: 600,
+      trustProxy: true,
+      logLevel: "warn",
     });
   });
 
@@ -61,9 +81,19 @@ describe("loadConfig", () => {
     ["SESSION_COOKIE_NAME", "bad name;"],
     ["STYLES", '{"buttonColor":"red;}</style><script>"}'],
     ["STYLES", '{"notAColour":"red"}'],
+    ["SECRET", "too short"],
+    ["MAX_BODY_BYTES", "10"],
+    ["LOG_LEVEL", "loud"],
+    ["RATE_LIMIT_ACCOUNT_ATTEMPTS", "500"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`- ${variable} \\(option`));
+  });
+
+  it("refuses limits that allow more than 100 failed attempts per account per hour (ASVS)", () => {
+    expect(() => loadConfig({ rateLimitAccountAttempts: 30, rateLimitWindowSeconds: 900 }, {})).toThrow(
+      /RATE_LIMIT_ACCOUNT_ATTEMPTS \(option rateLimitAccountAttempts\): allows more than 100/,
+    );
   });
 
   it("refuses a minimum above the maximum", () => {

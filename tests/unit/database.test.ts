@@ -21,14 +21,17 @@ describe("openDatabase", () => {
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
-    expect(db.prepare("SELECT version, name FROM schema_migration").all()).toEqual([{ version: 1, name: "init" }]);
+    expect(db.prepare("SELECT version, name FROM schema_migration").all()).toEqual([
+      { version: 1, name: "init" },
+      { version: 2, name: "security" },
+    ]);
     expect(migrate(db)).toEqual([]);
     db.close();
 
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(1);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(2);
     again.close();
   });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { changePassword } from "../../auth/change-password.js";
+import type { AuthEventType } from "../../auth/events.js";
 import { checkCredentials } from "../../auth/login.js";
 import { register } from "../../auth/register.js";
 import type { Context } from "../context.js";
@@ -7,16 +8,34 @@ import { DomainFailure, protectedProcedure, publicProcedure, router, TRPCError }
 
 type ErrorCode = ConstructorParameters<typeof TRPCError>[0]["code"];
 
-/** How each domain refusal travels over tRPC (and so over HTTP: 405, 422, 409, 401). */
+/** How each domain refusal travels over tRPC (and so over HTTP: 405, 409, 401, 429; 422 otherwise). */
 const codeForReason: Record<string, ErrorCode> = {
   read_only: "METHOD_NOT_SUPPORTED",
   unknown_user: "UNAUTHORIZED",
   invalid_credentials: "UNAUTHORIZED",
   taken: "CONFLICT",
+  conflict: "CONFLICT",
+  rate_limited: "TOO_MANY_REQUESTS",
 };
 
-function refuse(failure: { reason: string; message: string; field?: string }): never {
-  throw new TRPCError({
+type Failure = { reason: string; message: string; field?: string; retryAfterSeconds?: number; userId?: string };
+
+/** Records the failure, then throws it as a TRPCError carrying the reason and field. */
+async function refuse(ctx: Context, type: AuthEventType, failure: Failure): Promise<never> {
+  if (failure.retryAfterSeconds !== undefined) {
+    ctx.resHeaders.set("Retry-After", String(failure.retryAfterSeconds));
+  }
+  await ctx.services.events.record({
+    type: failure.reason === "rate_limited" ? "rate_limited" : type,
+    reason: failure.reason,
+    userId: failure.userId ?? ctx.auth?.user.id,
+    client: ctx.client,
+  });
+  throw domainError(failure);
+}
+
+function domainError(failure: Failure): TRPCError {
+  return new TRPCError({
     code: codeForReason[failure.reason] ?? "UNPROCESSABLE_CONTENT",
     message: failure.message,
     cause: new DomainFailure(failure.reason, failure.message, failure.field),
@@ -46,9 +65,11 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords } = ctx.services;
+      const { users, passwords, events } = ctx.services;
       const result = await register({ users, passwords, settings: settingsOf(ctx) }, input);
-      if (!result.ok) refuse(result);
+      // Register failures are not password checks: nothing to audit.
+      if (!result.ok) throw domainError(result);
+      await events.record({ type: "registered", userId: result.userId, client: ctx.client });
       return { userId: result.userId };
     }),
 
@@ -56,13 +77,17 @@ export const authRouter = router({
   login: publicProcedure
     .input(z.object({ username: z.string(), password: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords, sessions } = ctx.services;
-      const result = await checkCredentials({ users, passwords }, input);
-      if (!result.ok) refuse(result);
+      const { users, passwords, sessions, throttle, events } = ctx.services;
+      const result = await checkCredentials(
+        { users, passwords, throttle, settings: settingsOf(ctx) },
+        { ...input, ip: ctx.client.ip },
+      );
+      if (!result.ok) return refuse(ctx, "login_failed", result);
       const user = await users.findById(result.userId);
-      if (!user) refuse({ reason: "unknown_user", message: "Your account no longer exists." });
-      const session = await sessions.create(user.id);
+      if (!user) return refuse(ctx, "login_failed", { reason: "unknown_user", message: "Your account no longer exists." });
+      const session = await sessions.create(user.id, result.checkedAt);
       ctx.resHeaders.append("Set-Cookie", session.cookie);
+      await events.record({ type: "login_succeeded", userId: user.id, client: ctx.client });
       return {
         user: { id: user.id, username: user.username, email: user.email },
         token: session.token,
@@ -71,7 +96,10 @@ export const authRouter = router({
     }),
 
   logout: publicProcedure.mutation(async ({ ctx }) => {
-    if (ctx.auth) await ctx.services.sessions.invalidate(ctx.auth.session.id);
+    if (ctx.auth) {
+      await ctx.services.sessions.invalidate(ctx.auth.session.id);
+      await ctx.services.events.record({ type: "logged_out", userId: ctx.auth.user.id, client: ctx.client });
+    }
     ctx.resHeaders.append("Set-Cookie", ctx.services.sessions.blankCookie());
     return { signedOut: true as const };
   }),
@@ -86,12 +114,13 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords, sessions, config } = ctx.services;
+      const { users, passwords, sessions, throttle, events, config } = ctx.services;
       const result = await changePassword(
-        { users, passwords, settings: settingsOf(ctx) },
-        { userId: ctx.auth.user.id, ...input },
+        { users, passwords, throttle, settings: settingsOf(ctx) },
+        { user: ctx.auth.user, ip: ctx.client.ip, ...input },
       );
-      if (!result.ok) refuse(result);
+      if (!result.ok) return refuse(ctx, "password_change_failed", result);
+      await events.record({ type: "password_change_succeeded", userId: ctx.auth.user.id, client: ctx.client });
       // Like the seed: this browser's cookie goes whether or not the other sessions were revoked.
       ctx.resHeaders.append("Set-Cookie", sessions.blankCookie());
       return {

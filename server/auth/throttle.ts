@@ -1,0 +1,67 @@
+import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
+import type { Db } from "../../db/database.js";
+
+/**
+ * Brute-force protection for password checks (OWASP ASVS V6.3, NIST 800-63B §3.2.2): one counter
+ * per account, shared by login and change password whichever door they come through, and one per
+ * IP address. The counters live in SQLite, so they survive restarts and are shared by every
+ * worker process. The only module that knows about rate-limiter-flexible.
+ */
+
+export type ThrottleLimits = {
+  /** Failed password checks allowed per account in a window. */
+  accountAttempts: number;
+  /** Failed password checks allowed per IP address in a window. */
+  ipAttempts: number;
+  windowSeconds: number;
+};
+
+export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export function createThrottle(db: Db, limits: ThrottleLimits) {
+  const common = { storeClient: db, storeType: "better-sqlite3", tableName: "rate_limit", tableCreated: true } as const;
+  const perAccount = new RateLimiterSQLite({
+    ...common,
+    keyPrefix: "account",
+    points: limits.accountAttempts,
+    duration: limits.windowSeconds,
+  });
+  const perIp = new RateLimiterSQLite({ ...common, keyPrefix: "ip", points: limits.ipAttempts, duration: limits.windowSeconds });
+
+  return {
+    /**
+     * Counts an attempt *before* the password is checked, atomically: of 50 concurrent guesses only
+     * the allowed number ever reach the hash, and while blocked even the right password is refused.
+     * A success gives the account's attempts back (see `succeeded`).
+     */
+    async reserve(account: string, ip: string): Promise<ThrottleVerdict> {
+      const results = await Promise.allSettled([perAccount.consume(accountKey(account)), perIp.consume(ip)]);
+      const waits = results.map((result) => {
+        if (result.status === "fulfilled") return 0;
+        if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
+        throw result.reason;
+      });
+      const wait = Math.max(...waits);
+      return wait > 0 ? { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) } : { ok: true };
+    },
+
+    /** A correct password: the account starts afresh, and this attempt no longer counts against the IP. */
+    async succeeded(account: string, ip: string): Promise<void> {
+      await Promise.all([perAccount.delete(accountKey(account)), perIp.reward(ip, 1)]);
+    },
+  };
+}
+
+/** Usernames are ASCII and unique case-insensitively, so their lower case names one account. */
+function accountKey(username: string): string {
+  return username.toLowerCase();
+}
+
+export type Throttle = ReturnType<typeof createThrottle>;
+
+/** "Too many failed attempts. Try again in 15 minutes." */
+export function retryMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  const when = retryAfterSeconds < 60 ? `${retryAfterSeconds} seconds` : `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  return `Too many failed attempts. Try again in ${when}.`;
+}
