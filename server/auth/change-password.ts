@@ -62,6 +62,8 @@ export async function changePassword(
   input: ChangePasswordInput,
 ): Promise<ChangePasswordSuccess | ChangePasswordFailure> {
   const { settings } = deps;
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
   if (settings.readOnly) return fail("read_only", changePasswordMessages.readOnly);
 
   const missing = (["currentPassword", "newPassword", "confirmNewPassword"] as const).find(
@@ -95,15 +97,22 @@ export async function changePassword(
   const user = await deps.users.findById(input.user.id);
   if (!user) return fail("unknown_user", changePasswordMessages.unknownUser);
   if (!(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
+    // The password changed while this request was in flight: say so rather than "incorrect".
+    if (user.passwordChangedAt !== null && user.passwordChangedAt >= startedAt) {
+      return fail("conflict", changePasswordMessages.conflict);
+    }
     return fail("incorrect_password", changePasswordMessages.incorrectPassword, "currentPassword");
   }
   await deps.throttle.succeeded(input.user.username, input.ip);
 
-  const changedAt = (deps.now ?? Date.now)();
+  const passwordHash = await deps.passwords.hash(input.newPassword);
+  // Taken after hashing, right before the write: any login that read the old hash checked it
+  // before this moment, so its session counts as older than the change (see sessions.ts).
+  const changedAt = now();
   const { updated, revokedSessions } = await deps.users.setPassword({
     userId: user.id,
     expectedHash: user.passwordHash,
-    passwordHash: await deps.passwords.hash(input.newPassword),
+    passwordHash,
     changedAt,
     revokeSessions: settings.invalidateSessions,
   });

@@ -41,8 +41,9 @@ export function exceedsByteCap(password: string, limits: Pick<PasswordLimits, "m
 }
 
 // C0 and C1 control characters (tab and newline included): invisible, and typed differently by
-// different keyboards and password managers.
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+// different keyboards and password managers. U+FFFD is what a decoder leaves of broken UTF-8 or a
+// lone surrogate sent through a form: nobody types it, so it means the password was damaged.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 
 let commonPasswords: Set<string> | undefined;
 /** About 49,000 passwords from @zxcvbn-ts/language-common, loaded on first use and kept. */

@@ -88,9 +88,10 @@ export function createSessionService(db: Db, options: SessionOptions) {
       if (!tokenPattern.test(token)) return blank;
       const { session, user } = await lucia.validateSession(sessionIdOf(token));
       if (!session) return blank;
-      // Credentials checked before the last password change (a login racing the change): void.
+      // Credentials checked before (or in the same millisecond as) the last password change, as by
+      // a login racing the change: void.
       const changed = user.passwordChangedAt;
-      if (options.endSessionsOnPasswordChange && changed !== null && session.createdAt < changed) {
+      if (options.endSessionsOnPasswordChange && changed !== null && session.createdAt <= changed) {
         await lucia.invalidateSession(session.id);
         return blank;
       }

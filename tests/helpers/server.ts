@@ -11,7 +11,7 @@ export type TestServer = { url: string; app: App; databasePath: string; close: (
 export async function startServer(options: AppOptions = {}): Promise<TestServer> {
   const dir = tempDir();
   const databasePath = join(dir.path, "app.db");
-  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, ...options });
+  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent", ...options });
   const url = await app.listen();
   return {
     url,

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkNewPassword, policyMessages } from "../../server/auth/password-policy.js";
+import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { doors, uniqueName } from "../helpers/doors.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+const limits = { minPasswordLength: 12, maxPasswordLength: 128 };
+
+describe("the policy, as a function", () => {
+  it.each([
+    ["qwerty123456", policyMessages.commonPassword],
+    ["QWERTY123456", policyMessages.commonPassword],
+    ["1q2w3e4r5t6y", policyMessages.commonPassword],
+    ["a\u0000bcdefghijklm", policyMessages.invalidCharacters],
+    ["tab\tinside password", policyMessages.invalidCharacters],
+    ["lone \ud800 surrogate!", policyMessages.invalidCharacters],
+    ["lone \udfff low surrogate", policyMessages.invalidCharacters],
+  ])("refuses %j", (password, message) => {
+    expect(checkNewPassword(password, { limits })?.message).toBe(message);
+  });
+
+  it.each([
+    "my password is a long sentence",
+    "correct horse battery staple",
+    "password password password",
+    "😀😀😀😀😀😀😀😀😀😀😀😀",
+    "            ",
+  ])("accepts %j (a passphrase that merely contains a common word passes)", (password) => {
+    expect(checkNewPassword(password, { limits })).toBeNull();
+  });
+
+  it("counts length after NFKC: a ligature-free equivalent decides", () => {
+    // "ﬁ" (U+FB01) is one code point that NFKC turns into "fi": 11 typed, 12 after NFKC.
+    expect(checkNewPassword("ﬁ234567890a", { limits })).toBeNull();
+    expect(checkNewPassword("1234567890a", { limits })?.reason).toBe("too_short");
+  });
+
+  it("refuses the username, the email (any case) and the current password, each with its own reason", () => {
+    const context = { limits, username: "alice_the_great", email: "alice@example.com", currentPassword: "current one 12" };
+    expect(checkNewPassword("ALICE_the_great", context)?.reason).toBe("same_as_username");
+    expect(checkNewPassword("Alice@Example.com", context)?.reason).toBe("same_as_email");
+    expect(checkNewPassword("current one 12", context)?.reason).toBe("same_as_current");
+    expect(checkNewPassword("current one 12", context)?.message).toBe(policyMessages.sameAsCurrent);
+  });
+
+  it("refuses a password over the byte cap before normalising it", () => {
+    expect(checkNewPassword("a".repeat(513), { limits })?.reason).toBe("too_long");
+    expect(checkNewPassword("a".repeat(1_000_000), { limits })?.reason).toBe("too_long");
+  });
+});
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+const password = "original password 1";
+
+describe.each(doors)("the policy through the $name door", (door) => {
+  it.each([
+    ["a common password", "qwerty123456", policyMessages.commonPassword],
+    ["the current password", password, policyMessages.sameAsCurrent],
+    ["a lone surrogate", "lone \ud800 surrogate!", policyMessages.invalidCharacters],
+    ["a NUL byte", "with\u0000nul byte inside", policyMessages.invalidCharacters],
+  ])("refuses %s with 422 and its own message", async (_name, newPassword, message) => {
+    const account = await door.signUp(server.url, uniqueName(door.name), password);
+    const outcome = await account.attempt({ currentPassword: password, newPassword, confirmNewPassword: newPassword });
+    expect(outcome).toEqual({ status: 422, message });
+    expect((await signIn(new Device(server.url), account)).status).toBe(303);
+  });
+
+  it("refuses the username as the new password", async () => {
+    const username = uniqueName(`${door.name}_long_name`);
+    const account = await door.signUp(server.url, username, password);
+    const outcome = await account.attempt({ currentPassword: password, newPassword: username, confirmNewPassword: username });
+    expect(outcome).toEqual({ status: 422, message: policyMessages.sameAsUsername });
+  });
+});
+
+describe("NFKC on set and on verify", () => {
+  it("the same password typed composed or decomposed works; an unaccented one does not", async () => {
+    const composed = "caf\u00e9 au lait, s'il vous pla\u00eet";
+    const decomposed = composed.normalize("NFD");
+    expect(decomposed).not.toBe(composed);
+    const username = uniqueName();
+    await signUpAndIn(server.url, { username, password: composed });
+    expect((await signIn(new Device(server.url), { username, password: decomposed })).status).toBe(303);
+    expect((await signIn(new Device(server.url), { username, password: "cafe au lait, s'il vous plait" })).status).toBe(401);
+  });
+
+  it("register applies the same policy", async () => {
+    const response = await new Device(server.url).postForm("/register", {
+      username: uniqueName(),
+      email: `${uniqueName()}@example.com`,
+      password: "Password1234",
+      confirm_password: "Password1234",
+    });
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain(policyMessages.commonPassword);
+  });
+});
