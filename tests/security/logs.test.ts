@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../server/trpc/client.js";
+import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { uniqueName } from "../helpers/doors.js";
+import { capturedLogger } from "../helpers/logs.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+
+const logs = capturedLogger();
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ logger: logs.logger });
+});
+afterAll(() => server.close());
+
+describe("auth events", () => {
+  // Every secret this test types or receives; none may reach a log line or the auth_event table.
+  const secrets: string[] = [];
+  const secret = (text: string) => {
+    secrets.push(text);
+    return text;
+  };
+
+  it("are logged and recorded for every door, with who, where and why, and never a secret", async () => {
+    const username = uniqueName("audit");
+    const original = secret("Original-Secret-Password-1");
+    const device = await signUpAndIn(server.url, { username, password: original });
+    secrets.push(device.cookies.get("session")!);
+    const userAgent = "AuditTest/1.0";
+    const { token } = await createClient({ url: `${server.url}/trpc` }).auth.login.mutate({ username, password: original });
+    secrets.push(token);
+    const client = createClient({ url: `${server.url}/trpc`, token });
+
+    // Failures through each door, each with its own wrong password.
+    const wrongForm = secret("Wrong-Form-Password-1");
+    await device.submitForm(
+      "/private/change-password",
+      { current_password: wrongForm, new_password: secret("Next-Form-Password-1"), confirm_new_password: "Next-Form-Password-1" },
+      { headers: { "user-agent": userAgent } },
+    );
+    const wrongJson = secret("Wrong-Json-Password-1");
+    await device.postJson("/private/change-password", {
+      current_password: wrongJson,
+      new_password: secret("Next-Json-Password-1"),
+      confirm_new_password: "Next-Json-Password-1",
+    });
+    await client.auth.changePassword
+      .mutate({ currentPassword: secret("Wrong-Trpc-Password-1"), newPassword: secret("Next-Trpc-Password-1") })
+      .catch(() => {});
+    await signIn(new Device(server.url), { username, password: secret("Wrong-Login-Password-1") });
+    await signIn(new Device(server.url), { username, password: secret("Wrong-Login-Password-2") });
+    // The fifth failure above; this sixth attempt is blocked.
+    await signIn(new Device(server.url), { username, password: original });
+
+    // A success (after the block, from a fresh account).
+    const other = uniqueName("audit");
+    const otherPassword = secret("Other-Secret-Password-1");
+    const otherDevice = await signUpAndIn(server.url, { username: other, password: otherPassword });
+    secrets.push(otherDevice.cookies.get("session")!);
+    const changed = await otherDevice.submitForm("/private/change-password", {
+      current_password: otherPassword,
+      new_password: secret("Other-Changed-Password-2"),
+      confirm_new_password: "Other-Changed-Password-2",
+    });
+    expect(changed.status).toBe(303);
+
+    const entries = logs.entries();
+    const userId = server.app.db.prepare("SELECT id FROM user WHERE username = ?").pluck().get(username);
+    const failures = entries.filter((entry) => entry.event === "password_change_failed");
+    expect(failures.map((entry) => entry.reason)).toEqual(["incorrect_password", "incorrect_password", "incorrect_password"]);
+    expect(failures[0]).toMatchObject({ userId, ip: "127.0.0.1", userAgent, level: 40 });
+    expect(typeof failures[0]!.time).toBe("string");
+    expect(entries.filter((entry) => entry.event === "login_failed").map((entry) => entry.reason)).toEqual([
+      "invalid_credentials",
+      "invalid_credentials",
+    ]);
+    expect(entries.find((entry) => entry.event === "rate_limited")).toMatchObject({ reason: "rate_limited" });
+    expect(entries.filter((entry) => entry.event === "login_succeeded").length).toBeGreaterThanOrEqual(3);
+    expect(entries.find((entry) => entry.event === "password_change_succeeded")).toMatchObject({ ip: "127.0.0.1" });
+
+    const table = server.app.db.prepare("SELECT type, reason, user_id, ip, user_agent FROM auth_event").all();
+    expect(table).toContainEqual({ type: "password_change_failed", reason: "incorrect_password", user_id: userId, ip: "127.0.0.1", user_agent: userAgent });
+    expect(table).toContainEqual(expect.objectContaining({ type: "password_change_succeeded" }));
+    expect(table).toContainEqual(expect.objectContaining({ type: "rate_limited", user_id: null }));
+
+    const everything = logs.text() + JSON.stringify(server.app.db.prepare("SELECT * FROM auth_event").all());
+    for (const value of secrets) expect(everything).not.toContain(value);
+  });
+});
