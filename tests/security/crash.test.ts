@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { createClient } from "../../server/trpc/client.js";
+import { tempDir } from "../helpers/temp.js";
+
+/**
+ * A separate server process under a stream of password changes is killed with SIGKILL and
+ * restarted on the same SQLite file: the file must be intact and every account consistent.
+ */
+
+const dir = tempDir("cp-crash-");
+const databasePath = join(dir.path, "app.db");
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+  dir.remove();
+});
+
+function startProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATABASE_PATH: databasePath,
+      LOG_LEVEL: "silent",
+      RATE_LIMIT_IP_ATTEMPTS: "100000",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) resolve({ child, url });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`server exited (${code}): ${output}`)));
+  });
+}
+
+const accounts = 24;
+const oldPassword = (index: number) => `old password number ${index}`;
+const newPassword = (index: number) => `new password number ${index}`;
+
+describe("a server killed with SIGKILL in the middle of password changes", () => {
+  it("restarts on an intact file where every account has its old or its new password, never half of each", async () => {
+    const first = await startProcess();
+    const url = `${first.url}/trpc`;
+    const anonymous = createClient({ url });
+
+    // Each account has a session that changes the password and a witness session on another device.
+    const users = await Promise.all(
+      Array.from({ length: accounts }, async (_, index) => {
+        const username = `crash_${index}`;
+        await anonymous.auth.register.mutate({ username, email: `${username}@example.com`, password: oldPassword(index) });
+        const changer = (await anonymous.auth.login.mutate({ username, password: oldPassword(index) })).token;
+        const witness = (await anonymous.auth.login.mutate({ username, password: oldPassword(index) })).token;
+        return { index, username, changer, witness };
+      }),
+    );
+
+    // A stream of changes, one per account, with the kill landing somewhere in the middle.
+    const changes = users.map((user) =>
+      createClient({ url, token: user.changer })
+        .auth.changePassword.mutate({ currentPassword: oldPassword(user.index), newPassword: newPassword(user.index) })
+        .then(() => "done", () => "interrupted"),
+    );
+    // Kill as soon as the first change has been answered: the others are mid-flight.
+    await new Promise<void>((resolve) => changes.forEach((change) => change.then((result) => result === "done" && resolve())));
+    first.child.kill("SIGKILL");
+    const outcomes = await Promise.all(changes);
+    if (first.child.exitCode === null && first.child.signalCode === null) await once(first.child, "exit");
+
+    const second = await startProcess();
+    const check = new Database(databasePath, { readonly: true });
+    expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
+    check.close();
+
+    const after = createClient({ url: `${second.url}/trpc` });
+    let changed = 0;
+    for (const user of users) {
+      const withOld = await after.auth.login.mutate({ username: user.username, password: oldPassword(user.index) }).then(() => true, () => false);
+      const withNew = await after.auth.login.mutate({ username: user.username, password: newPassword(user.index) }).then(() => true, () => false);
+      // Exactly one of the two passwords works.
+      expect([withOld, withNew]).toContain(true);
+      expect(withOld && withNew).toBe(false);
+      const witnessAlive = (await createClient({ url: `${second.url}/trpc`, token: user.witness }).auth.me.query()) !== null;
+      if (withNew) {
+        changed++;
+        expect(witnessAlive).toBe(false);
+      } else {
+        expect(witnessAlive).toBe(true);
+        // A change that the client saw succeed must have been durable.
+        expect(outcomes[user.index]).toBe("interrupted");
+      }
+    }
+    second.child.kill("SIGKILL");
+    // The kill really landed mid-stream: some changes made it, some did not.
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(accounts);
+  });
+});
