@@ -48,6 +48,13 @@ describe.each([
   it("registers, signs in, changes the password, lands on the login page, and only the new password works", async () => {
     const context = await browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();
+    // The CSP is enforced: any inline script or style without the nonce would be reported here.
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      // (A 401 from the deliberately wrong login below is expected and not a problem.)
+      if (message.type() === "error" && !/status of 401/.test(message.text())) problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
     const username = uniqueName("browser");
     await register(page, username);
 
@@ -79,6 +86,7 @@ describe.each([
     await login(page, username, fresh);
     await page.waitForURL(`${server.url}/`);
     await page.getByText(`You are signed in as ${username}.`).waitFor();
+    expect(problems).toEqual([]);
     await context.close();
   });
 
