@@ -42,6 +42,7 @@ export async function createApp(options: AppOptions = {}) {
   const logger = givenLogger ?? createLogger(config.logLevel);
   const db = openDatabase(config.databasePath);
   const services = await createServices(db, config, logger);
+  await services.sessions.deleteExpired();
   const createContext = createContextFactory(services);
   const createLoadContext = createLoadContextFactory(config, services, createContext);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;

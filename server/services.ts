@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createAuthEventQueries } from "../db/auth-events.js";
 import type { Db } from "../db/database.js";
-import { createSessionQueries } from "../db/sessions.js";
 import { createSettingQueries } from "../db/settings.js";
 import { createUserQueries } from "../db/users.js";
 import { createAuthEvents } from "./auth/events.js";
@@ -22,7 +21,6 @@ export async function createServices(db: Db, config: Config, logger: Logger) {
     config,
     logger,
     users: createUserQueries(db),
-    sessionRows: createSessionQueries(db),
     sessions: createSessionService(db, {
       cookieName: config.sessionCookieName,
       secure: config.publicOrigin?.startsWith("https:") ?? false,

@@ -104,6 +104,11 @@ export function createSessionService(db: Db, options: SessionOptions) {
       };
     },
 
+    /** Expired sessions are deleted when next presented; this sweeps the ones nobody presents again. */
+    async deleteExpired(): Promise<void> {
+      await lucia.deleteExpiredSessions();
+    },
+
     async invalidate(sessionId: string): Promise<void> {
       await lucia.invalidateSession(sessionId);
     },
