@@ -25,7 +25,13 @@ export const links: LinksFunction = () => [
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  return json({ styles: context.settings.styles, username: me?.user.username ?? null, formToken: context.formToken });
+  return json({
+    styles: context.settings.styles,
+    darkStyles: context.settings.darkStyles,
+    username: me?.user.username ?? null,
+    formToken: context.formToken,
+    flash: context.flash.take(),
+  });
 }
 
 /** `backgroundColor: "#fff"` becomes `--background-color: #fff`; the values were validated by the config. */
@@ -36,6 +42,10 @@ function cssVariables(styles: Record<string, string>): string {
   return `:root { ${declarations.join(" ")} }`;
 }
 
+function colourScheme(light: Record<string, string>, dark: Record<string, string>): string {
+  return `${cssVariables(light)} @media (prefers-color-scheme: dark) { ${cssVariables(dark)} }`;
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const nonce = useNonce();
@@ -44,9 +54,10 @@ export function Layout({ children }: { children: ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
         <Meta />
         <Links />
-        {data ? <style nonce={nonce} dangerouslySetInnerHTML={{ __html: cssVariables(data.styles) }} /> : null}
+        {data ? <style nonce={nonce} dangerouslySetInnerHTML={{ __html: colourScheme(data.styles, data.darkStyles) }} /> : null}
       </head>
       <body>
         <header className="site-header">
@@ -73,7 +84,14 @@ export function Layout({ children }: { children: ReactNode }) {
             )}
           </nav>
         </header>
-        {children}
+        <main>
+          {data?.flash ? (
+            <p className="flash" role="status">
+              {data.flash}
+            </p>
+          ) : null}
+          {children}
+        </main>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -89,7 +107,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   return (
-    <main>
+    <>
       <div className="card">
         <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
         <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
@@ -97,6 +115,6 @@ export function ErrorBoundary() {
           <Link to="/">Back to the start page</Link>
         </p>
       </div>
-    </main>
+    </>
   );
 }

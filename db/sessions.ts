@@ -7,5 +7,9 @@ import type { Db } from "./database.js";
 export function sessionStatements(db: Db) {
   return {
     deleteForUser: db.prepare<[string]>("DELETE FROM session WHERE user_id = ?"),
+    /** Lucia's layout: expires_at in seconds. */
+    insert: db.prepare<[string, number, string, number]>(
+      "INSERT INTO session (id, expires_at, user_id, created_at) VALUES (?, ?, ?, ?)",
+    ),
   };
 }

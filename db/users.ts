@@ -26,6 +26,8 @@ export type SetPasswordInput = {
   passwordHash: string;
   changedAt: number;
   revokeSessions: boolean;
+  /** A session to start in the same transaction (the device that made the change stays signed in). */
+  newSession?: { id: string; expiresAt: Date; createdAt: number };
 };
 
 export type SetPasswordResult = { updated: boolean; revokedSessions: number };
@@ -71,6 +73,10 @@ export function createUserQueries(db: Db) {
     const swapped = swapPassword.run(input.passwordHash, input.changedAt, input.userId, input.expectedHash).changes;
     if (swapped === 0) return { updated: false, revokedSessions: 0 };
     const revokedSessions = input.revokeSessions ? sessions.deleteForUser.run(input.userId).changes : 0;
+    const session = input.newSession;
+    if (session) {
+      sessions.insert.run(session.id, Math.floor(session.expiresAt.getTime() / 1000), input.userId, session.createdAt);
+    }
     return { updated: true, revokedSessions };
   });
 

@@ -16,7 +16,7 @@ import { withSecurityHeaders } from "./http/security-headers.js";
 import { createStaticFiles } from "./http/static-files.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
-import { createServices } from "./services.js";
+import { createServices, type ServiceOverrides } from "./services.js";
 import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/routers/_app.js";
 
@@ -28,7 +28,7 @@ export type AppOptions = ConfigOptions & {
   publicDir?: string;
   /** Structured logs; by default JSON lines on standard output at the configured level. */
   logger?: Logger;
-};
+} & ServiceOverrides;
 
 const changePasswordPath = "/private/change-password";
 
@@ -37,11 +37,19 @@ const changePasswordPath = "/private/change-password";
  * HTTP server, and routes each request to its door (assets, /trpc, the JSON door, Remix).
  */
 export async function createApp(options: AppOptions = {}) {
-  const { env, buildPath = "build/index.js", publicDir = "public", logger: givenLogger, ...configOptions } = options;
+  const {
+    env,
+    buildPath = "build/index.js",
+    publicDir = "public",
+    logger: givenLogger,
+    notifier,
+    mailTransport,
+    ...configOptions
+  } = options;
   const config = loadConfig(configOptions, env);
   const logger = givenLogger ?? createLogger(config.logLevel);
   const db = openDatabase(config.databasePath);
-  const services = await createServices(db, config, logger);
+  const services = await createServices(db, config, logger, { notifier, mailTransport });
   await services.sessions.deleteExpired();
   const createContext = createContextFactory(services);
   const createLoadContext = createLoadContextFactory(config, services, createContext);

@@ -1,70 +1,70 @@
 import { Form } from "@remix-run/react";
 import { changePasswordFields } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
+import { useFieldErrors } from "~/lib/use-field-errors";
+import { ErrorSummary } from "./ErrorSummary";
 import { Field } from "./Field";
-import { FormError } from "./FormError";
-import { SubmitButton } from "./SubmitButton";
+import { NewPasswordFields } from "./NewPasswordFields";
+import { SubmitButton, useSingleSubmit } from "./SubmitButton";
 
 export type ChangePasswordFormProps = {
   username: string;
+  email: string;
   minPasswordLength: number;
   maxPasswordLength: number;
   readOnly: boolean;
-  /** Where to send the user after a change, shown so nobody is surprised. */
-  loginUrl: string;
+  /** What happens after a change, said before it happens so nobody is surprised. */
+  afterPasswordChange: "sign-in-again" | "stay-signed-in";
   /** The session-bound CSRF token; the form must send it back as `csrf`. */
   formToken: string | null;
+  /** The last failed attempt: its message and the field it concerns (never a password). */
   error?: { message: string; field: string | null } | null;
-};
-
-const fieldOf: Record<string, string> = {
-  currentPassword: changePasswordFields.currentPassword,
-  newPassword: changePasswordFields.newPassword,
-  confirmNewPassword: changePasswordFields.confirmNewPassword,
 };
 
 /**
  * The change-password form. It is the one piece an app replaces to change the page's look (the
- * seed's `template_path`): keep the field names and `method="post"`, and the rest is yours.
- * Passwords are never rendered back into it.
+ * seed's `template_path`): keep the field names, the hidden `csrf` input and `method="post"`, and
+ * the rest is yours. Everything works without JavaScript; with it come show/hide toggles, a
+ * strength meter, a live match hint, and errors that clear as the user types.
  */
-export function ChangePasswordForm({
-  username,
-  minPasswordLength,
-  maxPasswordLength,
-  readOnly,
-  formToken,
-  error,
-}: ChangePasswordFormProps) {
-  const errorField = error?.field ? fieldOf[error.field] : undefined;
-  const fieldError = (name: string) => (errorField === name ? error?.message : null);
+export function ChangePasswordForm(props: ChangePasswordFormProps) {
+  const { username, email, minPasswordLength, maxPasswordLength, readOnly, formToken, error } = props;
+  const onSubmit = useSingleSubmit();
+  const { summary, errorFor, onEdit } = useFieldErrors(error, changePasswordFields);
+  const afterwards =
+    props.afterPasswordChange === "stay-signed-in"
+      ? "After the change, this device stays signed in and every other device is signed out."
+      : "After the change, you will be signed out everywhere and asked to sign in again.";
+
   return (
-    <Form method="post" className="card">
+    <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Change Password</h1>
-      <input type="hidden" name={formTokenField} value={formToken ?? ""} />
       <p>{`Signed in as ${username}.`}</p>
       {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
-      <FormError message={error?.message} />
+      <ErrorSummary message={summary} revision={error} />
+      <input type="hidden" name={formTokenField} value={formToken ?? ""} />
       <Field
         label="Current password"
         name={changePasswordFields.currentPassword}
-        error={fieldError(changePasswordFields.currentPassword)}
-        inputProps={{ type: "password", autoComplete: "current-password", required: true }}
+        error={errorFor(changePasswordFields.currentPassword)}
+        reveal="current password"
+        inputProps={{
+          type: "password",
+          autoComplete: "current-password",
+          required: true,
+          onInput: () => onEdit(changePasswordFields.currentPassword),
+        }}
       />
-      <Field
-        label={`New password (${minPasswordLength} characters minimum)`}
-        name={changePasswordFields.newPassword}
-        hint={`Between ${minPasswordLength} and ${maxPasswordLength} characters. Spaces and any characters are allowed.`}
-        error={fieldError(changePasswordFields.newPassword)}
-        inputProps={{ type: "password", autoComplete: "new-password", required: true, minLength: minPasswordLength }}
+      <NewPasswordFields
+        names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
+        labels={{ password: "New password", confirmation: "Confirm new password" }}
+        minPasswordLength={minPasswordLength}
+        maxPasswordLength={maxPasswordLength}
+        userInputs={[username, email]}
+        errorFor={errorFor}
+        onEdit={onEdit}
       />
-      <Field
-        label="Confirm new password"
-        name={changePasswordFields.confirmNewPassword}
-        error={fieldError(changePasswordFields.confirmNewPassword)}
-        inputProps={{ type: "password", autoComplete: "new-password", required: true }}
-      />
-      <p className="hint">After a successful change you will be signed out everywhere and asked to sign in again.</p>
+      <p className="hint">{afterwards}</p>
       <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
     </Form>
   );

@@ -12,7 +12,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 export default function Index() {
   const { username } = useLoaderData<typeof loader>();
   return (
-    <main>
+    <>
       <div className="card">
         <h1>Change Password Demo</h1>
         <p>{username ? `You are signed in as ${username}.` : "You are not signed in."}</p>
@@ -28,6 +28,6 @@ export default function Index() {
           </li>
         </ol>
       </div>
-    </main>
+    </>
   );
 }

@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
-import { FormError } from "~/components/FormError";
-import { SubmitButton } from "~/components/SubmitButton";
+import { ErrorSummary } from "~/components/ErrorSummary";
+import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { readForm, safeRedirect } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign in" }];
@@ -31,11 +31,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Login() {
   const { redirectTo } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
+  const onSubmit = useSingleSubmit();
   return (
-    <main>
-      <Form method="post" className="card">
+    <>
+      <Form method="post" className="card" onSubmit={onSubmit}>
         <h1>Sign in</h1>
-        <FormError message={failure?.message} />
+        <ErrorSummary message={failure?.message} revision={failure} />
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field
           label="Username"
@@ -45,10 +46,11 @@ export default function Login() {
         <Field
           label="Password"
           name="password"
+          reveal="password"
           inputProps={{ type: "password", autoComplete: "current-password", required: true }}
         />
         <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
       </Form>
-    </main>
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { FormError } from "~/components/FormError";
+import { ErrorSummary } from "~/components/ErrorSummary";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign out" }];
@@ -22,13 +22,13 @@ export default function Logout() {
   const { formToken } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   return (
-    <main>
+    <>
       <Form method="post" className="card">
         <h1>Sign out</h1>
-        <FormError message={failure?.message} />
+        <ErrorSummary message={failure?.message} revision={failure} />
         <input type="hidden" name={formTokenField} value={formToken ?? ""} />
         <button type="submit">Sign out</button>
       </Form>
-    </main>
+    </>
   );
 }

@@ -12,13 +12,14 @@ const pagePath = "/private/change-password";
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   if (!me) throw redirect(loginRedirectUrl(context.settings.loginUrl, pagePath));
-  const { minPasswordLength, maxPasswordLength, readOnly, loginUrl } = context.settings;
+  const { minPasswordLength, maxPasswordLength, readOnly, afterPasswordChange } = context.settings;
   return json({
     username: me.user.username,
+    email: me.user.email,
     minPasswordLength,
     maxPasswordLength,
     readOnly,
-    loginUrl,
+    afterPasswordChange,
     formToken: context.formToken,
   });
 }
@@ -37,7 +38,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!fields.ok) return json({ message: fields.message, field: null }, 422);
 
   const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
-  if (result.ok) return redirect(result.data.redirectTo, 303);
+  if (result.ok) {
+    context.flash.passwordChanged(result.data);
+    return redirect(result.data.redirectTo, 303);
+  }
   // The session ended meanwhile (signed out elsewhere): back to the login page.
   if (result.status === 401) throw redirect(loginRedirectUrl(loginUrl, pagePath));
   // Only the message and which field it concerns: no password goes back into the page.
@@ -48,8 +52,8 @@ export default function ChangePasswordPage() {
   const page = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
-    <main>
+    <>
       <ChangePasswordForm {...page} error={result ?? null} />
-    </main>
+    </>
   );
 }

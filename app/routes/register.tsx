@@ -2,8 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
-import { FormError } from "~/components/FormError";
-import { SubmitButton } from "~/components/SubmitButton";
+import { ErrorSummary } from "~/components/ErrorSummary";
+import { NewPasswordFields } from "~/components/NewPasswordFields";
+import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
+import { useFieldErrors } from "~/lib/use-field-errors";
+import { useState } from "react";
 import { readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Register" }];
@@ -45,40 +48,57 @@ const fieldNames: Record<string, string> = {
 export default function Register() {
   const { minPasswordLength, maxPasswordLength } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
-  const errorFor = (name: string) => (failure?.field && fieldNames[failure.field] === name ? failure.message : null);
+  const onSubmit = useSingleSubmit();
+  const { summary, errorFor, onEdit } = useFieldErrors(failure, fieldNames);
+  const [username, setUsername] = useState(failure?.username ?? "");
+  const [email, setEmail] = useState(failure?.email ?? "");
   return (
-    <main>
-      <Form method="post" className="card">
+    <>
+      <Form method="post" className="card" onSubmit={onSubmit}>
         <h1>Register</h1>
-        <FormError message={failure?.message} />
+        <ErrorSummary message={summary} revision={failure} />
         <Field
           label="Username"
           name="username"
           hint="3 to 32 letters, digits, dots, dashes or underscores."
           error={errorFor("username")}
-          inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
+          inputProps={{
+            type: "text",
+            autoComplete: "username",
+            required: true,
+            defaultValue: failure?.username,
+            onInput: (event) => {
+              setUsername(event.currentTarget.value);
+              onEdit("username");
+            },
+          }}
         />
         <Field
           label="Email"
           name="email"
           error={errorFor("email")}
-          inputProps={{ type: "email", autoComplete: "email", required: true, defaultValue: failure?.email }}
+          inputProps={{
+            type: "email",
+            autoComplete: "email",
+            required: true,
+            defaultValue: failure?.email,
+            onInput: (event) => {
+              setEmail(event.currentTarget.value);
+              onEdit("email");
+            },
+          }}
         />
-        <Field
-          label={`Password (${minPasswordLength} characters minimum)`}
-          name="password"
-          hint={`Between ${minPasswordLength} and ${maxPasswordLength} characters. Spaces and any characters are allowed.`}
-          error={errorFor("password")}
-          inputProps={{ type: "password", autoComplete: "new-password", required: true, minLength: minPasswordLength }}
-        />
-        <Field
-          label="Confirm password"
-          name="confirm_password"
-          error={errorFor("confirm_password")}
-          inputProps={{ type: "password", autoComplete: "new-password", required: true }}
+        <NewPasswordFields
+          names={{ password: "password", confirmation: "confirm_password" }}
+          labels={{ password: "Password", confirmation: "Confirm password" }}
+          minPasswordLength={minPasswordLength}
+          maxPasswordLength={maxPasswordLength}
+          userInputs={[username, email]}
+          errorFor={errorFor}
+          onEdit={onEdit}
         />
         <SubmitButton pendingText="Registering…">Register</SubmitButton>
       </Form>
-    </main>
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
+import type { SessionService } from "./sessions.js";
 import { checkNewPassword, exceedsByteCap, type PasswordLimits, type PolicyFailureReason } from "./password-policy.js";
 import { retryMessage, type Throttle } from "./throttle.js";
 
@@ -15,6 +16,8 @@ export const changePasswordMessages = {
 
 export type ChangePasswordInput = {
   user: { id: string; username: string; email: string };
+  /** The session making the change, if any (a bearer or cookie session): it is not an "other device". */
+  sessionId?: string;
   /** Where the request came from, for the per-IP limit. */
   ip: string;
   currentPassword: string;
@@ -41,13 +44,25 @@ export type ChangePasswordFailure = {
   retryAfterSeconds?: number;
 };
 
-export type ChangePasswordSuccess = { ok: true; revokedSessions: number; changedAt: number };
+export type ChangePasswordSuccess = {
+  ok: true;
+  changedAt: number;
+  /** Every session deleted, this one included. */
+  revokedSessions: number;
+  /** Sessions of other devices that were signed out. */
+  otherSessionsEnded: number;
+  /** In `stay-signed-in` mode: the fresh session that replaces this one. */
+  newSession: { token: string; cookie: string; expiresAt: Date } | null;
+};
+
+export type AfterPasswordChange = "sign-in-again" | "stay-signed-in";
 
 export type ChangePasswordDeps = {
   users: Pick<UserQueries, "findById" | "setPassword">;
   passwords: Pick<PasswordHasher, "hash" | "verify">;
   throttle: Throttle;
-  settings: PasswordLimits & { readOnly: boolean; invalidateSessions: boolean };
+  sessions: Pick<SessionService, "issue">;
+  settings: PasswordLimits & { readOnly: boolean; invalidateSessions: boolean; afterPasswordChange: AfterPasswordChange };
   now?: () => number;
 };
 
@@ -109,16 +124,28 @@ export async function changePassword(
   // Taken after hashing, right before the write: any login that read the old hash checked it
   // before this moment, so its session counts as older than the change (see sessions.ts).
   const changedAt = now();
+  // Staying signed in means a fresh session, started in the same transaction that ends the others;
+  // it counts as newer than the change.
+  const staySignedIn = settings.afterPasswordChange === "stay-signed-in" && settings.invalidateSessions;
+  const fresh = staySignedIn ? deps.sessions.issue() : null;
   const { updated, revokedSessions } = await deps.users.setPassword({
     userId: user.id,
     expectedHash: user.passwordHash,
     passwordHash,
     changedAt,
     revokeSessions: settings.invalidateSessions,
+    newSession: fresh ? { id: fresh.id, expiresAt: fresh.expiresAt, createdAt: changedAt + 1 } : undefined,
   });
   // Another change won the race between our verify and our write.
   if (!updated) return fail("conflict", changePasswordMessages.conflict);
-  return { ok: true, revokedSessions, changedAt };
+  const ownSessionEnded = settings.invalidateSessions && input.sessionId !== undefined ? 1 : 0;
+  return {
+    ok: true,
+    changedAt,
+    revokedSessions,
+    otherSessionsEnded: Math.max(0, revokedSessions - ownSessionEnded),
+    newSession: fresh ? { token: fresh.token, cookie: fresh.cookie, expiresAt: fresh.expiresAt } : null,
+  };
 }
 
 function fail(

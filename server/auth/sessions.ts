@@ -1,6 +1,6 @@
 import { BetterSqlite3Adapter } from "@lucia-auth/adapter-sqlite";
 import { createHash, randomBytes } from "node:crypto";
-import { Lucia } from "lucia";
+import { Lucia, TimeSpan } from "lucia";
 import type { Db } from "../../db/database.js";
 
 /**
@@ -18,9 +18,13 @@ export type ValidSession = { session: Session; user: SessionUser };
 type UserColumns = { username: string; email: string; password_changed_at: number | null };
 type SessionColumns = { created_at: number };
 
+/** Sessions last 30 days and slide forward when used in their second half (Lucia's rule). */
+const sessionLifetimeDays = 30;
+
 function createLucia(db: Db, options: Pick<SessionOptions, "cookieName" | "secure">) {
   const adapter = new BetterSqlite3Adapter(db, { user: "user", session: "session" });
   return new Lucia(adapter, {
+    sessionExpiresIn: new TimeSpan(sessionLifetimeDays, "d"),
     sessionCookie: {
       name: options.cookieName,
       // Secure only when the public origin is https, so the http demo on localhost still works.
@@ -77,6 +81,20 @@ export function createSessionService(db: Db, options: SessionOptions) {
       const token = newToken();
       const session = await lucia.createSession(userId, { created_at: checkedAt }, { sessionId: sessionIdOf(token) });
       return { token, cookie: lucia.createSessionCookie(token).serialize(), expiresAt: session.expiresAt };
+    },
+
+    /**
+     * A new session's token, stored id and cookie, for a caller that writes the row itself inside
+     * its own transaction (db/users.ts, when a password change keeps this device signed in).
+     */
+    issue(): { token: string; id: string; expiresAt: Date; cookie: string } {
+      const token = newToken();
+      return {
+        token,
+        id: sessionIdOf(token),
+        expiresAt: new Date(Date.now() + sessionLifetimeDays * 24 * 3600 * 1000),
+        cookie: lucia.createSessionCookie(token).serialize(),
+      };
     },
 
     /**

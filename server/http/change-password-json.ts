@@ -25,6 +25,7 @@ export async function changePasswordJson(request: Request, context: LoadContext)
 
   const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
   if (!result.ok) return detail(result.status, result.message);
+  context.flash.passwordChanged(result.data);
   return new Response(null, {
     status: 303,
     headers: { location: result.data.redirectTo, "cache-control": "no-store" },

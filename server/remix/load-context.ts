@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import type { Config } from "../config.js";
+import { usesHttps, type Config } from "../config.js";
+import { createFlash, type FlashStore } from "./flash.js";
 import type { ContextOptions, createContextFactory } from "../trpc/context.js";
 import type { Services } from "../services.js";
 import { createCallerFactory, errorDetails } from "../trpc/init.js";
@@ -22,7 +23,10 @@ export type CallResult<T> =
     };
 
 /** What the pages may know of the configuration. */
-export type PageSettings = Pick<Config, "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles">;
+export type PageSettings = Pick<
+  Config,
+  "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles" | "darkStyles" | "afterPasswordChange"
+>;
 
 export type LoadContext = {
   /** tRPC procedures, called in-process with this request's session and response headers. */
@@ -35,6 +39,8 @@ export type LoadContext = {
   checkFormToken(value: unknown): boolean;
   /** This response's CSP nonce, for Remix's inline scripts and our inline styles. */
   cspNonce: string;
+  /** One-shot messages across a redirect (works without JavaScript). */
+  flash: FlashStore;
 };
 
 declare module "@remix-run/server-runtime" {
@@ -52,7 +58,10 @@ export function createLoadContextFactory(
     maxPasswordLength: config.maxPasswordLength,
     readOnly: config.readOnly,
     styles: config.styles,
+    darkStyles: config.darkStyles,
+    afterPasswordChange: config.afterPasswordChange,
   };
+  const secureCookies = usesHttps(config);
   return async function createLoadContext(options: ContextOptions & { cspNonce: string }): Promise<LoadContext> {
     const context = await createContext(options);
     const trpc = createCaller(context);
@@ -61,6 +70,7 @@ export function createLoadContextFactory(
       trpc,
       settings,
       cspNonce: options.cspNonce,
+      flash: createFlash(options.req, options.resHeaders, secureCookies),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {

@@ -59,7 +59,10 @@ describe("what a successful change answers", () => {
     const response = await account.device.submitForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");
-    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
+    expect(response.headers.getSetCookie()).toEqual([
+      "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+      "flash=signed_in_again; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+    ]);
     expect(response.headers.get("cache-control")).toBe("no-store");
   });
 
@@ -72,7 +75,10 @@ describe("what a successful change answers", () => {
     });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");
-    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
+    expect(response.headers.getSetCookie()).toEqual([
+      "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+      "flash=signed_in_again; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+    ]);
   });
 
   it("typed client: says where to go and how many sessions ended; its token stops working", async () => {
@@ -84,7 +90,13 @@ describe("what a successful change answers", () => {
     expect((await client.auth.me.query())?.user.username).toBe(username);
     const result = await client.auth.changePassword.mutate({ currentPassword: password, newPassword: fresh });
     // The browser session from signUp, the one from the door's own login and this one.
-    expect(result).toEqual({ signedOut: true, redirectTo: "/login", revokedSessions: 3 });
+    expect(result).toEqual({
+      mode: "sign-in-again",
+      signedOut: true,
+      redirectTo: "/login",
+      revokedSessions: 3,
+      otherSessionsEnded: 2,
+    });
     expect(await client.auth.me.query()).toBeNull();
   });
 });

@@ -1,11 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { changePassword, type ChangePasswordDeps } from "../../server/auth/change-password.js";
 import { passwordHasher } from "../../server/auth/passwords.js";
+import { createSessionService, sessionIdOf } from "../../server/auth/sessions.js";
 import { createThrottle } from "../../server/auth/throttle.js";
 import { databaseWithUser } from "../helpers/database.js";
 
 const current = "current password 1";
-const settings = { readOnly: false, invalidateSessions: true, minPasswordLength: 12, maxPasswordLength: 128 };
+const settings = {
+  readOnly: false,
+  invalidateSessions: true,
+  afterPasswordChange: "sign-in-again" as "sign-in-again" | "stay-signed-in",
+  minPasswordLength: 12,
+  maxPasswordLength: 128,
+};
 
 let fixture: Awaited<ReturnType<typeof databaseWithUser>>;
 let deps: ChangePasswordDeps;
@@ -13,7 +20,8 @@ let deps: ChangePasswordDeps;
 beforeEach(async () => {
   fixture = await databaseWithUser(current);
   const throttle = createThrottle(fixture.db, { accountAttempts: 50, ipAttempts: 50, windowSeconds: 900 });
-  deps = { users: fixture.users, passwords: passwordHasher, throttle, settings };
+  const sessions = createSessionService(fixture.db, { cookieName: "session", secure: false, endSessionsOnPasswordChange: true });
+  deps = { users: fixture.users, passwords: passwordHasher, throttle, sessions, settings };
 });
 afterEach(() => fixture.close());
 
@@ -133,7 +141,13 @@ describe("changePassword: success", () => {
       { ...deps, now: () => 1_700_000_000_000 },
       { user: alice(), ip: "127.0.0.1", currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" },
     );
-    expect(result).toEqual({ ok: true, revokedSessions: 2, changedAt: 1_700_000_000_000 });
+    expect(result).toEqual({
+      ok: true,
+      revokedSessions: 2,
+      otherSessionsEnded: 2,
+      changedAt: 1_700_000_000_000,
+      newSession: null,
+    });
     expect(fixture.sessionCount()).toBe(0);
     const user = await fixture.users.findById(fixture.userId);
     expect(user?.passwordChangedAt).toBe(1_700_000_000_000);
@@ -146,5 +160,19 @@ describe("changePassword: success", () => {
     const result = await change({ currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" }, { invalidateSessions: false });
     expect(result).toMatchObject({ ok: true, revokedSessions: 0 });
     expect(fixture.sessionCount()).toBe(1);
+  });
+
+  it("in stay-signed-in mode replaces this session with a fresh one in the same transaction", async () => {
+    fixture.addSession("this-device");
+    fixture.addSession("other-device");
+    const result = await changePassword(
+      { ...deps, settings: { ...settings, afterPasswordChange: "stay-signed-in" } },
+      { user: alice(), sessionId: "this-device", ip: "127.0.0.1", currentPassword: current, newPassword: "new password 12" },
+    );
+    if (!result.ok) throw new Error(result.message);
+    expect(result).toMatchObject({ revokedSessions: 2, otherSessionsEnded: 1 });
+    expect(result.newSession?.cookie).toMatch(new RegExp(`^session=${result.newSession?.token}; HttpOnly`));
+    const rows = fixture.db.prepare("SELECT id, created_at FROM session").all() as { id: string; created_at: number }[];
+    expect(rows).toEqual([{ id: sessionIdOf(result.newSession!.token), created_at: result.changedAt + 1 }]);
   });
 });

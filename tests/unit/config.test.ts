@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, defaultStyles, loadConfig } from "../../server/config.js";
+import { ConfigError, defaultDarkStyles, defaultStyles, loadConfig } from "../../server/config.js";
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
@@ -13,12 +13,16 @@ describe("loadConfig", () => {
       minPasswordLength: 12,
       maxPasswordLength: 128,
       styles: defaultStyles,
+      darkStyles: defaultDarkStyles,
       maxBodyBytes: 8192,
       rateLimitAccountAttempts: 5,
       rateLimitIpAttempts: 100,
       rateLimitWindowSeconds: 900,
       trustProxy: false,
       logLevel: "info",
+      afterPasswordChange: "sign-in-again",
+      passwordChangedUrl: "/private/password-changed",
+      mailFrom: "Change Password Demo <no-reply@localhost>",
     });
   });
 
@@ -37,6 +41,7 @@ describe("loadConfig", () => {
         PASSWORD_MIN_LENGTH: "8",
         PASSWORD_MAX_LENGTH: "64",
         STYLES: '{"buttonColor":"#000"}',
+        DARK_STYLES: '{"textColor":"#fff"}',
         SECRET: "s".repeat(32),
         MAX_BODY_BYTES: "4096",
         RATE_LIMIT_ACCOUNT_ATTEMPTS: "3",
@@ -44,6 +49,10 @@ describe("loadConfig", () => {
         RATE_LIMIT_WINDOW_SECONDS: "600",
         TRUST_PROXY: "yes",
         LOG_LEVEL: "warn",
+        AFTER_PASSWORD_CHANGE: "stay-signed-in",
+        PASSWORD_CHANGED_URL: "/done",
+        SMTP_URL: "smtp://user:pass@mail.example:2525",
+        MAIL_FROM: "Security <security@example.com>",
       },
     );
     expect(config).toEqual({
@@ -58,6 +67,7 @@ describe("loadConfig", () => {
       minPasswordLength: 8,
       maxPasswordLength: 64,
       styles: { ...defaultStyles, buttonColor: "#000" },
+      darkStyles: { ...defaultDarkStyles, textColor: "#fff" },
       secret: "s".repeat(32),
       maxBodyBytes: 4096,
       rateLimitAccountAttempts: 3,
@@ -65,6 +75,10 @@ describe("loadConfig", () => {
       rateLimitWindowSeconds: 600,
       trustProxy: true,
       logLevel: "warn",
+      afterPasswordChange: "stay-signed-in",
+      passwordChangedUrl: "/done",
+      smtpUrl: "smtp://user:pass@mail.example:2525",
+      mailFrom: "Security <security@example.com>",
     });
   });
 
@@ -84,6 +98,9 @@ describe("loadConfig", () => {
     ["SECRET", "too short"],
     ["MAX_BODY_BYTES", "10"],
     ["LOG_LEVEL", "loud"],
+    ["AFTER_PASSWORD_CHANGE", "stay"],
+    ["PASSWORD_CHANGED_URL", "https://evil.example"],
+    ["SMTP_URL", "http://mail.example"],
     ["RATE_LIMIT_ACCOUNT_ATTEMPTS", "500"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);

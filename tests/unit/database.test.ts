@@ -24,6 +24,7 @@ describe("openDatabase", () => {
     expect(db.prepare("SELECT version, name FROM schema_migration").all()).toEqual([
       { version: 1, name: "init" },
       { version: 2, name: "security" },
+      { version: 3, name: "outbox" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -31,7 +32,7 @@ describe("openDatabase", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(2);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(3);
     again.close();
   });
 

@@ -47,6 +47,7 @@ function settingsOf(ctx: Context) {
   return {
     readOnly: config.readOnly,
     invalidateSessions: config.invalidateSessions,
+    afterPasswordChange: config.afterPasswordChange,
     minPasswordLength: config.minPasswordLength,
     maxPasswordLength: config.maxPasswordLength,
   };
@@ -114,19 +115,38 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords, sessions, throttle, events, config } = ctx.services;
+      const { users, passwords, sessions, throttle, events, notifier, config } = ctx.services;
+      const { user, session, via } = ctx.auth;
       const result = await changePassword(
-        { users, passwords, throttle, settings: settingsOf(ctx) },
-        { user: ctx.auth.user, ip: ctx.client.ip, ...input },
+        { users, passwords, throttle, sessions, settings: settingsOf(ctx) },
+        { user, sessionId: session.id, ip: ctx.client.ip, ...input },
       );
       if (!result.ok) return refuse(ctx, "password_change_failed", result);
-      await events.record({ type: "password_change_succeeded", userId: ctx.auth.user.id, client: ctx.client });
+      await events.record({ type: "password_change_succeeded", userId: user.id, client: ctx.client });
+      await notifier.passwordChanged({ user, at: result.changedAt, client: ctx.client });
+      const { revokedSessions, otherSessionsEnded, newSession } = result;
+
+      if (config.afterPasswordChange === "stay-signed-in") {
+        if (newSession && via === "cookie") ctx.resHeaders.append("Set-Cookie", newSession.cookie);
+        return {
+          mode: "stay-signed-in" as const,
+          signedOut: false as const,
+          redirectTo: config.passwordChangedUrl,
+          revokedSessions,
+          otherSessionsEnded,
+          /** For bearer clients: the token that replaces the one they used. */
+          token: newSession?.token ?? null,
+          expiresAt: newSession?.expiresAt.toISOString() ?? null,
+        };
+      }
       // Like the seed: this browser's cookie goes whether or not the other sessions were revoked.
       ctx.resHeaders.append("Set-Cookie", sessions.blankCookie());
       return {
+        mode: "sign-in-again" as const,
         signedOut: true as const,
         redirectTo: config.loginUrl,
-        revokedSessions: result.revokedSessions,
+        revokedSessions,
+        otherSessionsEnded,
       };
     }),
 });

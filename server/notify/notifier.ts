@@ -1,0 +1,55 @@
+import type { Transporter } from "nodemailer";
+import type { OutboxQueries } from "../../db/outbox.js";
+import type { Logger } from "../logger.js";
+import { passwordChangedMessage, type PasswordChangedNotice } from "./password-changed-message.js";
+
+/**
+ * Tells account owners what happened to their account. Replaceable as a whole (`createApp({ notifier })`);
+ * the default records every message in the `outbox` table and the log, and e-mails it when a
+ * transport is configured (SMTP_URL). The only module that knows about nodemailer.
+ */
+export type Notifier = {
+  /** Records the notice at once; `delivered` settles when sending is over (never rejects). */
+  passwordChanged(notice: PasswordChangedNotice): Promise<{ delivered: Promise<void> }>;
+};
+
+export function createNotifier(options: {
+  outbox: OutboxQueries;
+  logger: Logger;
+  from: string;
+  transport?: Transporter;
+  now?: () => number;
+}): Notifier {
+  const now = options.now ?? Date.now;
+  return {
+    async passwordChanged(notice) {
+      const { subject, text } = passwordChangedMessage(notice);
+      const id = await options.outbox.add({
+        userId: notice.user.id,
+        recipient: notice.user.email,
+        subject,
+        body: text,
+        createdAt: now(),
+      });
+      options.logger.info({ event: "notification_queued", userId: notice.user.id, outboxId: id }, subject);
+      const transport = options.transport;
+      if (!transport) return { delivered: Promise.resolve() };
+      // Sent after the answer: a slow or failing mail server never holds up or fails the change.
+      const delivered = transport
+        .sendMail({ from: options.from, to: notice.user.email, subject, text })
+        .then(
+          () => options.outbox.markSent(id, now()),
+          async (error: unknown) => {
+            options.logger.error({ event: "notification_failed", userId: notice.user.id, outboxId: id }, "mail not sent");
+            await options.outbox.markFailed(id, error instanceof Error ? error.message : String(error));
+          },
+        );
+      return { delivered };
+    },
+  };
+}
+
+export async function smtpTransport(url: string): Promise<Transporter> {
+  const nodemailer = await import("nodemailer");
+  return nodemailer.createTransport(url);
+}

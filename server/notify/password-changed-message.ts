@@ -1,0 +1,54 @@
+import type { Client } from "../auth/events.js";
+
+export type PasswordChangedNotice = {
+  user: { id: string; username: string; email: string };
+  at: number;
+  /** Where the change came from; the command line has no browser and no IP. */
+  client: Client | null;
+};
+
+/** "Firefox on Linux" from a User-Agent header; the raw header when it is not recognised. */
+export function describeBrowser(userAgent: string | null): string {
+  if (!userAgent) return "an unknown browser or program";
+  const browser =
+    [
+      [/Edg\//, "Edge"],
+      [/OPR\/|Opera/, "Opera"],
+      [/Firefox\//, "Firefox"],
+      [/Chrome\/|Chromium\//, "Chrome"],
+      [/Safari\//, "Safari"],
+      [/curl\//, "curl"],
+    ].find(([pattern]) => (pattern as RegExp).test(userAgent))?.[1] as string | undefined;
+  const system = (
+    [
+      [/Android/, "Android"],
+      [/iPhone|iPad|iOS/, "iOS"],
+      [/Windows/, "Windows"],
+      [/Mac OS X|Macintosh/, "macOS"],
+      [/Linux|X11/, "Linux"],
+    ] as const
+  ).find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (!browser) return userAgent.slice(0, 120);
+  return system ? `${browser} on ${system}` : browser;
+}
+
+/** The notice sent after every successful change. It never contains a password. */
+export function passwordChangedMessage(notice: PasswordChangedNotice): { subject: string; text: string } {
+  const when = new Date(notice.at).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const from = notice.client
+    ? `from ${describeBrowser(notice.client.userAgent)} at IP address ${notice.client.ip}`
+    : "by an administrator on the server's command line";
+  return {
+    subject: "Your password was changed",
+    text: [
+      `Hello ${notice.user.username},`,
+      "",
+      `The password of your account was changed on ${when}, ${from}.`,
+      "Every other device signed in to your account has been signed out.",
+      "",
+      "If this was you, there is nothing else to do.",
+      "If it was not you, someone may know your password: reset it straight away, check your account",
+      "for changes you did not make, and contact us by replying to this message.",
+    ].join("\n"),
+  };
+}
