@@ -43,6 +43,8 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
       {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
       <ErrorSummary message={summary} revision={error} />
       <input type="hidden" name={formTokenField} value={formToken ?? ""} />
+      {/* Tells password managers which account's saved password to update. */}
+      <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       <Field
         label="Current password"
         name={changePasswordFields.currentPassword}

@@ -24,7 +24,7 @@ export function StrengthMeter({ password, userInputs, id }: { password: string; 
   return (
     <p className="strength" id={id} aria-live="polite">
       <meter min={0} max={4} low={2} high={3} optimum={4} value={strength} aria-label="Password strength" />{" "}
-      {`Strength: ${labels[strength]}.`}
+      <span>{`Strength: ${labels[strength]}.`}</span>
     </p>
   );
 }
