@@ -1,0 +1,50 @@
+/**
+ * `npm run screenshots`: drives Debian's Chromium through the change-password page and saves the
+ * README's pictures in docs/screenshots/ (empty form, an error, the message after a change).
+ * Needs a build (`npm run build`).
+ */
+import { mkdirSync } from "node:fs";
+import { launchChromium } from "../tests/helpers/chromium.js";
+import { startServer } from "../tests/helpers/server.js";
+
+const out = "docs/screenshots";
+mkdirSync(out, { recursive: true });
+const server = await startServer();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 720, height: 820 } });
+  const password = "correct horse 1";
+  await page.goto(`${server.url}/register`);
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Email").fill("alice@example.com");
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByLabel("Confirm password").fill(password);
+  await page.getByRole("button", { name: "Register" }).click();
+  await page.waitForURL(`${server.url}/login`);
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${server.url}/`);
+
+  await page.goto(`${server.url}/private/change-password`);
+  await page.getByRole("button", { name: "Show current password" }).waitFor();
+  await page.screenshot({ path: `${out}/change-password-empty.png` });
+
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel(/^New password/).fill("battery staple 2");
+  await page.getByLabel("Confirm new password").fill("battery staple 2");
+  await page.getByText(/^Strength:/).waitFor();
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+  await page.screenshot({ path: `${out}/change-password-error.png` });
+
+  await page.getByLabel("Current password").fill(password);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.waitForURL(`${server.url}/login`);
+  await page.getByRole("status").waitFor();
+  await page.screenshot({ path: `${out}/change-password-success.png` });
+  console.log(`Saved 3 screenshots in ${out}/`);
+} finally {
+  await browser.close();
+  await server.close();
+}
