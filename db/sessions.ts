@@ -13,3 +13,23 @@ export function sessionStatements(db: Db) {
     ),
   };
 }
+
+export type SessionWithUserRow = {
+  id: string;
+  user_id: string;
+  expires_at: number;
+  created_at: number;
+  username: string;
+  email: string;
+  password_changed_at: number | null;
+};
+
+/** A session and its user in one indexed lookup (the session's primary key, then the user's). */
+export function sessionWithUserStatement(db: Db) {
+  return db.prepare<[string], SessionWithUserRow>(
+    `SELECT session.id, session.user_id, session.expires_at, session.created_at,
+            user.username, user.email, user.password_changed_at
+       FROM session JOIN user ON user.id = session.user_id
+      WHERE session.id = ?`,
+  );
+}

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { openDatabase } from "../db/database.js";
+import { preloadPasswordPolicy } from "./auth/password-policy.js";
 import type { Client } from "./auth/events.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { changePasswordJson } from "./http/change-password-json.js";
@@ -51,6 +52,8 @@ export async function createApp(options: AppOptions = {}) {
   const db = openDatabase(config.databasePath);
   const services = await createServices(db, config, logger, { notifier, mailTransport });
   await services.sessions.deleteExpired();
+  // Load the common-password list now rather than during somebody's first request.
+  preloadPasswordPolicy();
   const createContext = createContextFactory(services);
   const createLoadContext = createLoadContextFactory(config, services, createContext);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
@@ -59,7 +62,7 @@ export async function createApp(options: AppOptions = {}) {
   const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
 
   async function handle(request: Request, client: Client): Promise<Response> {
-    const asset = await serveStatic(request);
+    const asset = serveStatic(request);
     if (asset) return withSecurityHeaders(asset, "");
     const nonce = randomBytes(16).toString("base64");
     return withSecurityHeaders(await route(request, client, nonce), nonce);

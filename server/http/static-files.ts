@@ -1,7 +1,5 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { extname, resolve, sep } from "node:path";
-import { Readable } from "node:stream";
+import { readdirSync, readFileSync } from "node:fs";
+import { extname, join, relative, sep } from "node:path";
 
 const contentTypes: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -13,33 +11,38 @@ const contentTypes: Record<string, string> = {
   ".woff2": "font/woff2",
 };
 
+type Asset = { body: Uint8Array<ArrayBuffer>; type: string };
+
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+    );
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Serves the compiled assets under public/. Files under /build/ have content hashes in their
- * names, so they can be cached for a year.
+ * Serves the compiled browser assets (public/build). They are read into memory once at start
+ * (a few hundred KiB), so no request ever touches the disk for them; their names carry content
+ * hashes, so browsers may keep them for a year.
  */
 export function createStaticFiles(publicDir: string) {
-  const root = resolve(publicDir);
-  return async function serveStatic(request: Request): Promise<Response | null> {
+  const assets = new Map<string, Asset>();
+  for (const file of filesUnder(join(publicDir, "build"))) {
+    const path = `/${relative(publicDir, file).split(sep).join("/")}`;
+    assets.set(path, { body: new Uint8Array(readFileSync(file)), type: contentTypes[extname(file)] ?? "application/octet-stream" });
+  }
+  return function serveStatic(request: Request): Response | null {
     if (request.method !== "GET" && request.method !== "HEAD") return null;
-    const { pathname } = new URL(request.url);
-    if (!pathname.startsWith("/build/")) return null;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      return null;
-    }
-    const file = resolve(root, `.${decoded}`);
-    if (!file.startsWith(root + sep)) return null;
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) return null;
-    const body = request.method === "HEAD" ? null : (Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
-    return new Response(body, {
+    const asset = assets.get(new URL(request.url).pathname);
+    if (!asset) return null;
+    return new Response(request.method === "HEAD" ? null : asset.body, {
       headers: {
-        "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
-        "content-length": String(info.size),
+        "content-type": asset.type,
+        "content-length": String(asset.body.byteLength),
         "cache-control": "public, max-age=31536000, immutable",
-        "x-content-type-options": "nosniff",
       },
     });
   };

@@ -23,6 +23,7 @@ describe("loadConfig", () => {
       afterPasswordChange: "sign-in-again",
       passwordChangedUrl: "/private/password-changed",
       mailFrom: "Change Password Demo <no-reply@localhost>",
+      webConcurrency: 1,
     });
   });
 
@@ -53,6 +54,7 @@ describe("loadConfig", () => {
         PASSWORD_CHANGED_URL: "/done",
         SMTP_URL: "smtp://user:pass@mail.example:2525",
         MAIL_FROM: "Security <security@example.com>",
+        WEB_CONCURRENCY: "2",
       },
     );
     expect(config).toEqual({
@@ -79,6 +81,7 @@ describe("loadConfig", () => {
       passwordChangedUrl: "/done",
       smtpUrl: "smtp://user:pass@mail.example:2525",
       mailFrom: "Security <security@example.com>",
+      webConcurrency: 2,
     });
   });
 
