@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { once } from "node:events";
 import type { Client } from "../auth/events.js";
 
 export type Handler = (request: Request, client: Client) => Promise<Response>;
@@ -95,21 +94,22 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+  // Every answer here is small and complete once rendered (pages wait for all their data), so it
+  // is gathered and written with its headers in one go: one syscall instead of several.
+  const chunks: Uint8Array[] = [];
+  if (response.body && !isHead) {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  }
+  if (res.destroyed) return;
+  const body = Buffer.concat(chunks);
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
     if (name !== "set-cookie") res.setHeader(name, value);
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  if (!response.body || isHead) {
-    res.end();
-    return;
-  }
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    if (res.destroyed) return;
-    if (!res.write(chunk)) await once(res, "drain");
-  }
-  res.end();
+  if (!isHead) res.setHeader("content-length", body.byteLength);
+  res.end(isHead ? undefined : body);
 }
 
 export function plainResponse(status: number, text: string, headers: HeadersInit = {}): Response {
