@@ -138,6 +138,35 @@ describe("guidance without JavaScript", () => {
 });
 
 describe("with JavaScript", () => {
+  it("moves through the form in reading order with a visible focus ring", async () => {
+    const { context, page } = await signedIn({ javaScriptEnabled: true });
+    await page.goto(`${server.url}/private/change-password`);
+    await page.getByRole("button", { name: "Show current password" }).waitFor();
+    await page.getByLabel("Current password").focus();
+    const order: string[] = [];
+    for (let step = 0; step < 7; step++) {
+      order.push(
+        await page.evaluate(() => {
+          const element = document.activeElement as HTMLElement;
+          return element.id || element.textContent || element.tagName;
+        }),
+      );
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      expect(outline).not.toBe("none");
+      await page.keyboard.press("Tab");
+    }
+    expect(order).toEqual([
+      "field-current_password",
+      "Show current password",
+      "field-new_password",
+      "Show new password",
+      "field-confirm_new_password",
+      "Show confirm new password",
+      "Change password",
+    ]);
+    await context.close();
+  });
+
   it("offers show/hide toggles that are real buttons with aria-pressed", async () => {
     const { context, page } = await signedIn({ javaScriptEnabled: true });
     await page.goto(`${server.url}/private/change-password`);

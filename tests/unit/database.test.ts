@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, openDatabase } from "../../db/database.js";
+import { sessionWithUserStatement } from "../../db/sessions.js";
 import { createUserQueries } from "../../db/users.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -40,6 +41,16 @@ describe("openDatabase", () => {
     const db = openDatabase(freshPath());
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM session WHERE user_id = ?").all("x") as { detail: string }[];
     expect(plan.map((row) => row.detail).join(" ")).toMatch(/USING INDEX session_user_id_idx/);
+    db.close();
+  });
+
+  it("checks a session and its user with one indexed lookup", () => {
+    const db = openDatabase(freshPath());
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${sessionWithUserStatement(db).source}`).all("x") as { detail: string }[];
+    const details = plan.map((row) => row.detail);
+    expect(details).toHaveLength(2);
+    expect(details[0]).toMatch(/SEARCH session USING INDEX sqlite_autoindex_session_1 \(id=\?\)/);
+    expect(details[1]).toMatch(/SEARCH user USING INDEX sqlite_autoindex_user_1 \(id=\?\)/);
     db.close();
   });
 
