@@ -11,7 +11,8 @@ import type { Client } from "./auth/events.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
-import { createNodeListener, jsonResponse, plainResponse } from "./http/node-bridge.js";
+import { createNodeListener } from "./http/node-bridge.js";
+import { jsonResponse, plainResponse } from "./http/responses.js";
 import { withQueuedHeaders } from "./http/queued-headers.js";
 import { withSecurityHeaders } from "./http/security-headers.js";
 import { createStaticFiles } from "./http/static-files.js";
@@ -55,7 +56,7 @@ export async function createApp(options: AppOptions = {}) {
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
   const createContext = createContextFactory(services);
-  const createLoadContext = createLoadContextFactory(config, services, createContext);
+  const createLoadContext = createLoadContextFactory(services, createContext);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
   const remix = createRequestHandler(build, "production");
   const serveStatic = createStaticFiles(publicDir);
@@ -72,7 +73,7 @@ export async function createApp(options: AppOptions = {}) {
     const url = new URL(request.url);
     const csrf = {
       origin: config.publicOrigin ?? url.origin,
-      hasSessionCookie: services.sessions.readCookieToken(request.headers.get("cookie")) !== null,
+      hasSessionCookie: () => services.sessions.readCookieToken(request.headers.get("cookie")) !== null,
     };
     if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
@@ -80,18 +81,15 @@ export async function createApp(options: AppOptions = {}) {
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return trpc(request, client);
 
-    const resHeaders = new Headers();
-    const path = url.pathname.replace(/\/+$/, "") || "/";
-    if (path === changePasswordPath) {
-      if (!["GET", "HEAD", "POST"].includes(request.method)) {
-        return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
-      }
-      if (request.method === "POST" && isJson(request)) {
-        const context = await createLoadContext({ req: request, resHeaders, client, cspNonce });
-        return withQueuedHeaders(await changePasswordJson(request, context), resHeaders);
-      }
+    const onChangePasswordPage = (url.pathname.replace(/\/+$/, "") || "/") === changePasswordPath;
+    if (onChangePasswordPage && !["GET", "HEAD", "POST"].includes(request.method)) {
+      return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
     }
+    const resHeaders = new Headers();
     const context = await createLoadContext({ req: request, resHeaders, client, cspNonce });
+    if (onChangePasswordPage && request.method === "POST" && isJson(request)) {
+      return withQueuedHeaders(await changePasswordJson(request, context), resHeaders);
+    }
     const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");

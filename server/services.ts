@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { Transporter } from "nodemailer";
 import { createAuthEventQueries } from "../db/auth-events.js";
 import type { Db } from "../db/database.js";
+import { createOutboxQueries } from "../db/outbox.js";
 import { createSettingQueries } from "../db/settings.js";
 import { createUserQueries } from "../db/users.js";
 import { createAuthEvents } from "./auth/events.js";
@@ -10,9 +12,7 @@ import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
-import { createOutboxQueries } from "../db/outbox.js";
 import { createNotifier, smtpTransport, type Notifier } from "./notify/notifier.js";
-import type { Transporter } from "nodemailer";
 
 export type ServiceOverrides = {
   /** Replaces the default notifier (outbox + log + e-mail when configured). */
@@ -33,7 +33,6 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
   return {
     config,
     notifier,
-    logger,
     users: createUserQueries(db),
     sessions: createSessionService(db, {
       cookieName: config.sessionCookieName,

@@ -2,7 +2,7 @@ import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import { checkNewPassword, exceedsByteCap, type PasswordLimits, type PolicyFailureReason } from "./password-policy.js";
-import { retryMessage, type Throttle } from "./throttle.js";
+import type { Throttle } from "./throttle.js";
 
 /** The seed's messages, word for word (piccolo_api change_password), then ours. */
 export const changePasswordMessages = {
@@ -106,7 +106,7 @@ export async function changePassword(
 
   const verdict = await deps.throttle.reserve(input.user.username, input.ip);
   if (!verdict.ok) {
-    return { ...fail("rate_limited", retryMessage(verdict.retryAfterSeconds)), retryAfterSeconds: verdict.retryAfterSeconds };
+    return { ...fail("rate_limited", verdict.message), retryAfterSeconds: verdict.retryAfterSeconds };
   }
 
   const user = await deps.users.findById(input.user.id);

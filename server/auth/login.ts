@@ -1,7 +1,7 @@
 import type { UserQueries } from "../../db/users.js";
 import type { PasswordHasher } from "./passwords.js";
 import { exceedsByteCap, type PasswordLimits } from "./password-policy.js";
-import { retryMessage, type Throttle } from "./throttle.js";
+import type { Throttle } from "./throttle.js";
 
 export type LoginInput = { username: string; password: string; ip: string };
 
@@ -34,7 +34,7 @@ export type LoginDeps = {
 export async function checkCredentials(
   deps: LoginDeps,
   input: LoginInput,
-): Promise<{ ok: true; userId: string; checkedAt: number } | LoginFailure> {
+): Promise<{ ok: true; user: { id: string; username: string; email: string }; checkedAt: number } | LoginFailure> {
   if (!input.username || !input.password) {
     return { ok: false, reason: "missing_fields", message: loginMessages.missingFields };
   }
@@ -44,12 +44,7 @@ export async function checkCredentials(
   // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
   const verdict = await deps.throttle.reserve(input.username, input.ip);
   if (!verdict.ok) {
-    return {
-      ok: false,
-      reason: "rate_limited",
-      message: retryMessage(verdict.retryAfterSeconds),
-      retryAfterSeconds: verdict.retryAfterSeconds,
-    };
+    return { ok: false, reason: "rate_limited", message: verdict.message, retryAfterSeconds: verdict.retryAfterSeconds };
   }
   const checkedAt = (deps.now ?? Date.now)();
   const user = await deps.users.findByUsername(input.username);
@@ -62,5 +57,5 @@ export async function checkCredentials(
     return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials, userId: user.id };
   }
   await deps.throttle.succeeded(input.username, input.ip);
-  return { ok: true, userId: user.id, checkedAt };
+  return { ok: true, user: { id: user.id, username: user.username, email: user.email }, checkedAt };
 }

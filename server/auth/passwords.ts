@@ -6,7 +6,8 @@ import { Argon2id } from "oslo/password";
  * touches only this file). Argon2id with OWASP's minimum parameters: m=19456 KiB, t=2, p=1.
  * The native implementation runs on libuv's thread pool, so hashing never runs on the event loop.
  */
-const argon2id = new Argon2id({ memorySize: 19456, iterations: 2, parallelism: 1 });
+export const argon2idParameters = { memorySize: 19456, iterations: 2, parallelism: 1 };
+const argon2id = new Argon2id(argon2idParameters);
 
 export type PasswordHasher = {
   hash(password: string): Promise<string>;

@@ -4,6 +4,7 @@ import { Lucia, TimeSpan, type DatabaseSession, type DatabaseUser } from "lucia"
 import type { Db } from "../../db/database.js";
 import { sessionWithUserStatement } from "../../db/sessions.js";
 import { withStatementCache } from "../../db/statement-cache.js";
+import { readCookie } from "../http/cookies.js";
 
 /**
  * Sessions: the one module that knows about Lucia (deprecated upstream; replacing it touches
@@ -163,17 +164,9 @@ export function createSessionService(db: Db, options: SessionOptions) {
       return lucia.createBlankSessionCookie().serialize();
     },
 
-    /** The session token from a Cookie header; tolerant of spacing, unlike Lucia's own reader. */
+    /** The session token from a Cookie header (an empty cookie is no token). */
     readCookieToken(cookieHeader: string | null): string | null {
-      if (!cookieHeader) return null;
-      for (const pair of cookieHeader.split(";")) {
-        const index = pair.indexOf("=");
-        if (index === -1) continue;
-        if (pair.slice(0, index).trim() !== options.cookieName) continue;
-        const value = pair.slice(index + 1).trim();
-        return value === "" ? null : value;
-      }
-      return null;
+      return readCookie(cookieHeader, options.cookieName) || null;
     },
 
     readBearerToken(authorization: string | null): string | null {

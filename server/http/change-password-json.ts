@@ -1,6 +1,6 @@
 import { readChangePasswordFields } from "../../app/forms/change-password.js";
 import type { LoadContext } from "../remix/load-context.js";
-import { jsonResponse } from "./node-bridge.js";
+import { jsonResponse } from "./responses.js";
 
 /**
  * The seed-compatible JSON door on the page's URL: the body piccolo_api takes, its statuses

@@ -8,12 +8,12 @@
  * neither header and no session cookie is a program, not a browser (curl, the typed client), and
  * carries no ambient credentials to abuse, so it passes; with the cookie, it is refused.
  */
-export function isCrossSiteRequest(request: Request, options: { origin: string; hasSessionCookie: boolean }): boolean {
+export function isCrossSiteRequest(request: Request, options: { origin: string; hasSessionCookie: () => boolean }): boolean {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false;
   if (/^Bearer\s/i.test(request.headers.get("authorization") ?? "")) return false;
   const origin = request.headers.get("origin");
   if (origin !== null) return origin !== options.origin;
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) return site !== "same-origin";
-  return options.hasSessionCookie;
+  return options.hasSessionCookie();
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "../auth/events.js";
+import { plainResponse } from "./responses.js";
 
 export type Handler = (request: Request, client: Client) => Promise<Response>;
 
@@ -110,18 +111,4 @@ async function sendResponse(res: ServerResponse, response: Response, isHead: boo
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
   if (!isHead) res.setHeader("content-length", body.byteLength);
   res.end(isHead ? undefined : body);
-}
-
-export function plainResponse(status: number, text: string, headers: HeadersInit = {}): Response {
-  return new Response(text, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers },
-  });
-}
-
-export function jsonResponse(status: number, body: unknown, headers: HeadersInit = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
-  });
 }

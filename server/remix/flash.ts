@@ -1,3 +1,5 @@
+import { readCookie } from "../http/cookies.js";
+
 /**
  * One-shot messages that survive a redirect without JavaScript: a short-lived cookie set by an
  * action and deleted by the page that shows it, so a reload shows it no more.
@@ -41,12 +43,8 @@ export function createFlash(request: Request, resHeaders: Headers, secure: boole
     },
     /** The waiting message, if any, as text; it is deleted with this response. */
     take(): string | null {
-      const value = (request.headers.get("cookie") ?? "")
-        .split(";")
-        .map((pair) => pair.trim())
-        .find((pair) => pair.startsWith(`${cookieName}=`))
-        ?.slice(cookieName.length + 1);
-      if (value === undefined) return null;
+      const value = readCookie(request.headers.get("cookie"), cookieName);
+      if (value === null) return null;
       resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
       const flash = decode(value);
       return flash ? flashMessage(flash) : null;

@@ -47,11 +47,8 @@ declare module "@remix-run/server-runtime" {
   interface AppLoadContext extends LoadContext {}
 }
 
-export function createLoadContextFactory(
-  config: Config,
-  services: Services,
-  createContext: ReturnType<typeof createContextFactory>,
-) {
+export function createLoadContextFactory(services: Services, createContext: ReturnType<typeof createContextFactory>) {
+  const { config } = services;
   const settings: PageSettings = {
     loginUrl: config.loginUrl,
     minPasswordLength: config.minPasswordLength,

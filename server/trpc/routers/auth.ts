@@ -42,17 +42,6 @@ function domainError(failure: Failure): TRPCError {
   });
 }
 
-function settingsOf(ctx: Context) {
-  const { config } = ctx.services;
-  return {
-    readOnly: config.readOnly,
-    invalidateSessions: config.invalidateSessions,
-    afterPasswordChange: config.afterPasswordChange,
-    minPasswordLength: config.minPasswordLength,
-    maxPasswordLength: config.maxPasswordLength,
-  };
-}
-
 export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => (ctx.auth ? { user: ctx.auth.user } : null)),
 
@@ -66,8 +55,8 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords, events } = ctx.services;
-      const result = await register({ users, passwords, settings: settingsOf(ctx) }, input);
+      const { users, passwords, events, config } = ctx.services;
+      const result = await register({ users, passwords, settings: config }, input);
       // Register failures are not password checks: nothing to audit.
       if (!result.ok) throw domainError(result);
       await events.record({ type: "registered", userId: result.userId, client: ctx.client });
@@ -78,19 +67,15 @@ export const authRouter = router({
   login: publicProcedure
     .input(z.object({ username: z.string(), password: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const { users, passwords, sessions, throttle, events } = ctx.services;
-      const result = await checkCredentials(
-        { users, passwords, throttle, settings: settingsOf(ctx) },
-        { ...input, ip: ctx.client.ip },
-      );
+      const { users, passwords, sessions, throttle, events, config } = ctx.services;
+      const result = await checkCredentials({ users, passwords, throttle, settings: config }, { ...input, ip: ctx.client.ip });
       if (!result.ok) return refuse(ctx, "login_failed", result);
-      const user = await users.findById(result.userId);
-      if (!user) return refuse(ctx, "login_failed", { reason: "unknown_user", message: "Your account no longer exists." });
+      const { user } = result;
       const session = await sessions.create(user.id, result.checkedAt);
       ctx.resHeaders.append("Set-Cookie", session.cookie);
       await events.record({ type: "login_succeeded", userId: user.id, client: ctx.client });
       return {
-        user: { id: user.id, username: user.username, email: user.email },
+        user,
         token: session.token,
         expiresAt: session.expiresAt.toISOString(),
       };
@@ -118,7 +103,7 @@ export const authRouter = router({
       const { users, passwords, sessions, throttle, events, notifier, config } = ctx.services;
       const { user, session, via } = ctx.auth;
       const result = await changePassword(
-        { users, passwords, throttle, sessions, settings: settingsOf(ctx) },
+        { users, passwords, throttle, sessions, settings: config },
         { user, sessionId: session.id, ip: ctx.client.ip, ...input },
       );
       if (!result.ok) return refuse(ctx, "password_change_failed", result);
