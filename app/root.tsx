@@ -107,14 +107,12 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   return (
-    <>
-      <div className="card">
-        <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
-        <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
-        <p>
-          <Link to="/">Back to the start page</Link>
-        </p>
-      </div>
-    </>
+    <div className="card">
+      <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
+      <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
+      <p>
+        <Link to="/">Back to the start page</Link>
+      </p>
+    </div>
   );
 }

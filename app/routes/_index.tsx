@@ -12,22 +12,20 @@ export async function loader({ context }: LoaderFunctionArgs) {
 export default function Index() {
   const { username } = useLoaderData<typeof loader>();
   return (
-    <>
-      <div className="card">
-        <h1>Change Password Demo</h1>
-        <p>{username ? `You are signed in as ${username}.` : "You are not signed in."}</p>
-        <ol>
-          <li>
-            First <Link to="/register">register</Link>
-          </li>
-          <li>
-            Then <Link to="/login">sign in</Link>
-          </li>
-          <li>
-            Then try <Link to="/private/change-password">changing your password</Link>
-          </li>
-        </ol>
-      </div>
-    </>
+    <div className="card">
+      <h1>Change Password Demo</h1>
+      <p>{username ? `You are signed in as ${username}.` : "You are not signed in."}</p>
+      <ol>
+        <li>
+          First <Link to="/register">register</Link>
+        </li>
+        <li>
+          Then <Link to="/login">sign in</Link>
+        </li>
+        <li>
+          Then try <Link to="/private/change-password">changing your password</Link>
+        </li>
+      </ol>
+    </div>
   );
 }

@@ -33,24 +33,22 @@ export default function Login() {
   const failure = useActionData<typeof action>();
   const onSubmit = useSingleSubmit();
   return (
-    <>
-      <Form method="post" className="card" onSubmit={onSubmit}>
-        <h1>Sign in</h1>
-        <ErrorSummary message={failure?.message} revision={failure} />
-        <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field
-          label="Username"
-          name="username"
-          inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
-        />
-        <Field
-          label="Password"
-          name="password"
-          reveal="password"
-          inputProps={{ type: "password", autoComplete: "current-password", required: true }}
-        />
-        <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
-      </Form>
-    </>
+    <Form method="post" className="card" onSubmit={onSubmit}>
+      <h1>Sign in</h1>
+      <ErrorSummary message={failure?.message} revision={failure} />
+      <input type="hidden" name="redirectTo" value={redirectTo} />
+      <Field
+        label="Username"
+        name="username"
+        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
+      />
+      <Field
+        label="Password"
+        name="password"
+        reveal="password"
+        inputProps={{ type: "password", autoComplete: "current-password", required: true }}
+      />
+      <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+    </Form>
   );
 }

@@ -22,13 +22,11 @@ export default function Logout() {
   const { formToken } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   return (
-    <>
-      <Form method="post" className="card">
-        <h1>Sign out</h1>
-        <ErrorSummary message={failure?.message} revision={failure} />
-        <input type="hidden" name={formTokenField} value={formToken ?? ""} />
-        <button type="submit">Sign out</button>
-      </Form>
-    </>
+    <Form method="post" className="card">
+      <h1>Sign out</h1>
+      <ErrorSummary message={failure?.message} revision={failure} />
+      <input type="hidden" name={formTokenField} value={formToken ?? ""} />
+      <button type="submit">Sign out</button>
+    </Form>
   );
 }

@@ -52,8 +52,6 @@ export default function ChangePasswordPage() {
   const page = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
-    <>
-      <ChangePasswordForm {...page} error={result ?? null} />
-    </>
+    <ChangePasswordForm {...page} error={result ?? null} />
   );
 }

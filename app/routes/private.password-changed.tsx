@@ -19,15 +19,13 @@ export default function PasswordChanged() {
   const { username } = useLoaderData<typeof loader>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   return (
-    <>
-      <div className="card">
-        {/* After a reload the one-shot message is gone: the page then says nothing it cannot stand by. */}
-        <h1>{root?.flash ? "Password changed" : "Your account"}</h1>
-        <p>{`You are signed in as ${username} on this device.`}</p>
-        <p>
-          <Link to="/">Back to the start page</Link>
-        </p>
-      </div>
-    </>
+    <div className="card">
+      {/* After a reload the one-shot message is gone: the page then says nothing it cannot stand by. */}
+      <h1>{root?.flash ? "Password changed" : "Your account"}</h1>
+      <p>{`You are signed in as ${username} on this device.`}</p>
+      <p>
+        <Link to="/">Back to the start page</Link>
+      </p>
+    </div>
   );
 }

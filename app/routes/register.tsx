@@ -6,7 +6,7 @@ import { ErrorSummary } from "~/components/ErrorSummary";
 import { NewPasswordFields } from "~/components/NewPasswordFields";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { useFieldErrors } from "~/lib/use-field-errors";
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { readForm } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Register" }];
@@ -52,53 +52,50 @@ export default function Register() {
   const { summary, errorFor, onEdit } = useFieldErrors(failure, fieldNames);
   const [username, setUsername] = useState(failure?.username ?? "");
   const [email, setEmail] = useState(failure?.email ?? "");
+  // Both feed the strength meter (a password like the username is weak) and clear their own error.
+  const edited = (name: string, remember: (value: string) => void) => (event: FormEvent<HTMLInputElement>) => {
+    remember(event.currentTarget.value);
+    onEdit(name);
+  };
   return (
-    <>
-      <Form method="post" className="card" onSubmit={onSubmit}>
-        <h1>Register</h1>
-        <ErrorSummary message={summary} revision={failure} />
-        <Field
-          label="Username"
-          name="username"
-          hint="3 to 32 letters, digits, dots, dashes or underscores."
-          error={errorFor("username")}
-          inputProps={{
-            type: "text",
-            autoComplete: "username",
-            required: true,
-            defaultValue: failure?.username,
-            onInput: (event) => {
-              setUsername(event.currentTarget.value);
-              onEdit("username");
-            },
-          }}
-        />
-        <Field
-          label="Email"
-          name="email"
-          error={errorFor("email")}
-          inputProps={{
-            type: "email",
-            autoComplete: "email",
-            required: true,
-            defaultValue: failure?.email,
-            onInput: (event) => {
-              setEmail(event.currentTarget.value);
-              onEdit("email");
-            },
-          }}
-        />
-        <NewPasswordFields
-          names={{ password: "password", confirmation: "confirm_password" }}
-          labels={{ password: "Password", confirmation: "Confirm password" }}
-          minPasswordLength={minPasswordLength}
-          maxPasswordLength={maxPasswordLength}
-          userInputs={[username, email]}
-          errorFor={errorFor}
-          onEdit={onEdit}
-        />
-        <SubmitButton pendingText="Registering…">Register</SubmitButton>
-      </Form>
-    </>
+    <Form method="post" className="card" onSubmit={onSubmit}>
+      <h1>Register</h1>
+      <ErrorSummary message={summary} revision={failure} />
+      <Field
+        label="Username"
+        name="username"
+        hint="3 to 32 letters, digits, dots, dashes or underscores."
+        error={errorFor("username")}
+        inputProps={{
+          type: "text",
+          autoComplete: "username",
+          required: true,
+          defaultValue: failure?.username,
+          onInput: edited("username", setUsername),
+        }}
+      />
+      <Field
+        label="Email"
+        name="email"
+        error={errorFor("email")}
+        inputProps={{
+          type: "email",
+          autoComplete: "email",
+          required: true,
+          defaultValue: failure?.email,
+          onInput: edited("email", setEmail),
+        }}
+      />
+      <NewPasswordFields
+        names={{ password: "password", confirmation: "confirm_password" }}
+        labels={{ password: "Password", confirmation: "Confirm password" }}
+        minPasswordLength={minPasswordLength}
+        maxPasswordLength={maxPasswordLength}
+        userInputs={[username, email]}
+        errorFor={errorFor}
+        onEdit={onEdit}
+      />
+      <SubmitButton pendingText="Registering…">Register</SubmitButton>
+    </Form>
   );
 }
