@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { launchChromium } from "../tests/helpers/chromium.js";
+import { registerThroughPage, signInThroughPage } from "../tests/helpers/page-forms.js";
 import { startServer } from "../tests/helpers/server.js";
 
 const out = "docs/screenshots";
@@ -14,16 +15,8 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 720, height: 820 } });
   const password = "correct horse 1";
-  await page.goto(`${server.url}/register`);
-  await page.getByLabel("Username").fill("alice");
-  await page.getByLabel("Email").fill("alice@example.com");
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByLabel("Confirm password").fill(password);
-  await page.getByRole("button", { name: "Register" }).click();
-  await page.waitForURL(`${server.url}/login`);
-  await page.getByLabel("Username").fill("alice");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await registerThroughPage(page, server.url, "alice", password);
+  await signInThroughPage(page, "alice", password);
   await page.waitForURL(`${server.url}/`);
 
   await page.goto(`${server.url}/private/change-password`);

@@ -1,7 +1,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, signIn } from "../helpers/browserish.js";
+import { Device, signIn } from "../helpers/device.js";
 import { launchChromium } from "../helpers/chromium.js";
+import { registerThroughPage, signInThroughPage } from "../helpers/page-forms.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -18,21 +19,8 @@ afterAll(async () => {
 const password = "original password 1";
 const fresh = "a brand new password";
 
-async function register(page: Page, username: string) {
-  await page.goto(`${server.url}/register`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Email").fill(`${username}@example.com`);
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByLabel("Confirm password").fill(password);
-  await page.getByRole("button", { name: "Register" }).click();
-  await page.waitForURL(`${server.url}/login`);
-}
-
-async function login(page: Page, username: string, secret: string) {
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(secret);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
+const register = (page: Page, username: string) => registerThroughPage(page, server.url, username, password);
+const login = signInThroughPage;
 
 function sessionsOf(username: string): number {
   return server.app.db

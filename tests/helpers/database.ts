@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { openDatabase, type Db } from "../../db/database.js";
+import { sessionStatements } from "../../db/sessions.js";
 import { createUserQueries } from "../../db/users.js";
 import { passwordHasher } from "../../server/auth/passwords.js";
 import { tempDir } from "./temp.js";
@@ -18,7 +19,7 @@ export async function databaseWithUser(password: string) {
     createdAt: Date.now(),
   });
   const addSession = (id: string) =>
-    db.prepare("INSERT INTO session (id, expires_at, user_id) VALUES (?, ?, ?)").run(id, 4_102_444_800, userId);
+    sessionStatements(db).insert.run(id, 4_102_444_800, userId, 0);
   return {
     db,
     users,

@@ -1,5 +1,5 @@
 import { createClient } from "../../server/trpc/client.js";
-import { Device, signUpAndIn } from "./browserish.js";
+import { Device, signUpAndIn } from "./device.js";
 
 export type Attempt = { currentPassword: string; newPassword: string; confirmNewPassword: string };
 export type Outcome = { status: number; message: string | null };

@@ -2,7 +2,7 @@ import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { seedFields, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
-import { Device, signIn } from "../helpers/browserish.js";
+import { Device, signIn } from "../helpers/device.js";
 import { doors, seedFields, pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

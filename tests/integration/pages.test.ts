@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionIdOf } from "../../server/auth/sessions.js";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { tempDir } from "../helpers/temp.js";
 

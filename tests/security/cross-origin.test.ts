@@ -2,8 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, signIn } from "../helpers/browserish.js";
+import { Device, signIn } from "../helpers/device.js";
 import { launchChromium } from "../helpers/chromium.js";
+import { signInThroughPage } from "../helpers/page-forms.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -68,9 +69,7 @@ describe.each([
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${app.url}/login`);
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInThroughPage(page, username, password);
     await page.waitForURL(`${app.url}/`);
     const hashBefore = app.app.db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username);
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

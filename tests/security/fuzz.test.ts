@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passwordHasher } from "../../server/auth/passwords.js";
 import { createClient } from "../../server/trpc/client.js";
-import type { Device } from "../helpers/browserish.js";
-import { signUpAndIn } from "../helpers/browserish.js";
+import type { Device } from "../helpers/device.js";
+import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkNewPassword, policyMessages } from "../../server/auth/password-policy.js";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { doors, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

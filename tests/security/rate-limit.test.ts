@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
-import { Device, signIn, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { doors, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 

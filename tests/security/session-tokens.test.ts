@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../db/database.js";
 import { sessionIdOf } from "../../server/auth/sessions.js";
 import { createClient } from "../../server/trpc/client.js";
-import { Device, signUpAndIn } from "../helpers/browserish.js";
+import { Device, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { tempDir } from "../helpers/temp.js";
