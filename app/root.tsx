@@ -26,8 +26,8 @@ export const links: LinksFunction = () => [
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   return json({
-    styles: context.settings.styles,
-    darkStyles: context.settings.darkStyles,
+    styles: context.config.styles,
+    darkStyles: context.config.darkStyles,
     username: me?.user.username ?? null,
     formToken: context.formToken,
     flash: context.flash.take(),

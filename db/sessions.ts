@@ -6,10 +6,19 @@ import type { Db } from "./database.js";
  */
 export function sessionStatements(db: Db) {
   return {
-    deleteForUser: db.prepare<[string]>("DELETE FROM session WHERE user_id = ?"),
     /** Lucia's layout: expires_at in seconds. */
-    insert: db.prepare<[string, number, string, number]>(
-      "INSERT INTO session (id, expires_at, user_id, created_at) VALUES (?, ?, ?, ?)",
+    insert: db.prepare<[id: string, expiresAt: number, userId: string, createdAt: number, credentialVersion: number]>(
+      "INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)",
+    ),
+    deleteOne: db.prepare<[id: string, userId: string]>("DELETE FROM session WHERE id = ? AND user_id = ?"),
+    /** The sessions that were live (current version, not expired): the devices a person would count. */
+    deleteLive: db.prepare<[userId: string, version: number, nowSeconds: number]>(
+      "DELETE FROM session WHERE user_id = ? AND credential_version = ? AND expires_at > ?",
+    ),
+    deleteAll: db.prepare<[userId: string]>("DELETE FROM session WHERE user_id = ?"),
+    /** Sessions kept through a password change move to the new version with their user. */
+    carryOver: db.prepare<[newVersion: number, userId: string, oldVersion: number, exceptId: string]>(
+      "UPDATE session SET credential_version = ? WHERE user_id = ? AND credential_version = ? AND id != ?",
     ),
   };
 }
@@ -19,16 +28,21 @@ export type SessionWithUserRow = {
   user_id: string;
   expires_at: number;
   created_at: number;
+  credential_version: number;
   username: string;
   email: string;
-  password_changed_at: number | null;
+  /** 1 when the session was started with the user's current credentials, 0 when they changed since. */
+  current: number;
 };
 
-/** A session and its user in one indexed lookup (the session's primary key, then the user's). */
+/**
+ * A session and its user in one indexed lookup (the session's primary key, then the user's). The
+ * one place that decides whether a session's credentials are still current.
+ */
 export function sessionWithUserStatement(db: Db) {
   return db.prepare<[string], SessionWithUserRow>(
-    `SELECT session.id, session.user_id, session.expires_at, session.created_at,
-            user.username, user.email, user.password_changed_at
+    `SELECT session.id, session.user_id, session.expires_at, session.created_at, session.credential_version,
+            user.username, user.email, session.credential_version = user.credential_version AS current
        FROM session JOIN user ON user.id = session.user_id
       WHERE session.id = ?`,
   );

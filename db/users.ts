@@ -6,6 +6,8 @@ export type UserRecord = {
   username: string;
   email: string;
   passwordHash: string;
+  /** Incremented by every password swap; sessions started under another version are void. */
+  credentialVersion: number;
   createdAt: number;
   passwordChangedAt: number | null;
 };
@@ -15,29 +17,45 @@ type UserRow = {
   username: string;
   email: string;
   password_hash: string;
+  credential_version: number;
   created_at: number;
   password_changed_at: number | null;
 };
 
+/** Which sessions a password swap ends; the ones it does not end carry over to the new version. */
+export type SessionsToEnd = "all" | "own" | "none";
+
 export type SetPasswordInput = {
   userId: string;
-  /** The hash the caller verified the current password against. */
-  expectedHash: string;
+  /** The hash and version the caller read before verifying: the swap happens only while both are current. */
+  expected: { passwordHash: string; credentialVersion: number };
   passwordHash: string;
   changedAt: number;
-  revokeSessions: boolean;
+  endSessions: SessionsToEnd;
+  /** The session of the device making the change, if any: "own" ends just this one. */
+  ownSessionId: string | null;
   /** A session to start in the same transaction (the device that made the change stays signed in). */
-  newSession?: { id: string; expiresAt: Date; createdAt: number };
+  newSession?: { id: string; expiresAt: Date };
 };
 
-export type SetPasswordResult = { updated: boolean; revokedSessions: number };
+export type SetPasswordResult =
+  | { updated: false }
+  | {
+      updated: true;
+      credentialVersion: number;
+      ownSessionEnded: boolean;
+      /** Live sessions of other devices that were deleted. */
+      otherSessionsEnded: number;
+      /** Live sessions of other devices that carry over to the new password. */
+      otherSessionsKept: number;
+    };
 
-export type NewUser = Omit<UserRecord, "passwordChangedAt">;
+export type NewUser = Pick<UserRecord, "id" | "username" | "email" | "passwordHash" | "createdAt">;
 
 /** Which unique column a new user collided with; errors as values, not exceptions. */
 export type InsertUserResult = { ok: true } | { ok: false; taken: "username" | "email" };
 
-const columns = "id, username, email, password_hash, created_at, password_changed_at";
+const columns = "id, username, email, password_hash, credential_version, created_at, password_changed_at";
 
 function toRecord(row: UserRow | undefined): UserRecord | undefined {
   if (!row) return undefined;
@@ -46,6 +64,7 @@ function toRecord(row: UserRow | undefined): UserRecord | undefined {
     username: row.username,
     email: row.email,
     passwordHash: row.password_hash,
+    credentialVersion: row.credential_version,
     createdAt: row.created_at,
     passwordChangedAt: row.password_changed_at,
   };
@@ -53,7 +72,7 @@ function toRecord(row: UserRow | undefined): UserRecord | undefined {
 
 /**
  * Every query on users. The functions are async although better-sqlite3 is synchronous, so that
- * a networked SQLite (libSQL) can take its place without touching a caller.
+ * a networked database can take its place without touching a caller.
  */
 export function createUserQueries(db: Db) {
   const byId = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE id = ?`);
@@ -61,23 +80,36 @@ export function createUserQueries(db: Db) {
   const insert = db.prepare(
     "INSERT INTO user (id, username, email, password_hash, created_at) VALUES (@id, @username, @email, @passwordHash, @createdAt)",
   );
-  // Compare-and-swap: only replaces the hash the caller just verified, so of two concurrent
-  // changes (or a change racing any other write) exactly one wins.
-  const swapPassword = db.prepare<[string, number, string, string]>(
-    "UPDATE user SET password_hash = ?, password_changed_at = ? WHERE id = ? AND password_hash = ?",
-  );
+  // Compare-and-swap on the hash and the version just read: of two concurrent changes (or a change
+  // racing any other write) exactly one wins, and the version moves on in the same statement.
+  const swapPassword = db
+    .prepare<[string, number, string, string, number], number>(
+      `UPDATE user SET password_hash = ?, password_changed_at = ?, credential_version = credential_version + 1
+        WHERE id = ? AND password_hash = ? AND credential_version = ?
+        RETURNING credential_version`,
+    )
+    .pluck();
   const sessions = sessionStatements(db);
 
   // One transaction, so a crash can never leave the new password with the old sessions alive.
   const setPasswordTx = db.transaction((input: SetPasswordInput): SetPasswordResult => {
-    const swapped = swapPassword.run(input.passwordHash, input.changedAt, input.userId, input.expectedHash).changes;
-    if (swapped === 0) return { updated: false, revokedSessions: 0 };
-    const revokedSessions = input.revokeSessions ? sessions.deleteForUser.run(input.userId).changes : 0;
-    const session = input.newSession;
-    if (session) {
-      sessions.insert.run(session.id, Math.floor(session.expiresAt.getTime() / 1000), input.userId, session.createdAt);
+    const { userId, expected } = input;
+    const version = swapPassword.get(input.passwordHash, input.changedAt, userId, expected.passwordHash, expected.credentialVersion);
+    if (version === undefined) return { updated: false };
+    const own = input.ownSessionId;
+    const ownSessionEnded = own !== null && input.endSessions !== "none" && sessions.deleteOne.run(own, userId).changes > 0;
+    let otherSessionsEnded = 0;
+    let otherSessionsKept = 0;
+    if (input.endSessions === "all") {
+      otherSessionsEnded = sessions.deleteLive.run(userId, expected.credentialVersion, Math.floor(input.changedAt / 1000)).changes;
+      sessions.deleteAll.run(userId);
+    } else {
+      otherSessionsKept = sessions.carryOver.run(version, userId, expected.credentialVersion, own ?? "").changes;
+      if (own !== null && !ownSessionEnded) sessions.carryOver.run(version, userId, expected.credentialVersion, "");
     }
-    return { updated: true, revokedSessions };
+    const fresh = input.newSession;
+    if (fresh) sessions.insert.run(fresh.id, Math.floor(fresh.expiresAt.getTime() / 1000), userId, input.changedAt, version);
+    return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept };
   });
 
   return {
@@ -99,8 +131,9 @@ export function createUserQueries(db: Db) {
       }
     },
     /**
-     * Replaces `expectedHash` with a new hash and, when asked, deletes every session of the user,
-     * all in one transaction. `updated: false` means the hash was no longer `expectedHash`.
+     * Replaces the expected hash with a new one, moves the credential version on and ends or
+     * carries over the user's sessions, all in one transaction. `updated: false` means the hash or
+     * version was no longer the expected one.
      */
     async setPassword(input: SetPasswordInput): Promise<SetPasswordResult> {
       return setPasswordTx.immediate(input);

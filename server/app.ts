@@ -7,8 +7,9 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { openDatabase } from "../db/database.js";
 import { preloadPasswordPolicy } from "./auth/password-policy.js";
-import type { Client } from "./auth/events.js";
+import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
+import { authenticate, type Authentication } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
 import { createNodeListener } from "./http/node-bridge.js";
@@ -19,7 +20,6 @@ import { createStaticFiles } from "./http/static-files.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
-import { createContextFactory } from "./trpc/context.js";
 import { appRouter } from "./trpc/routers/_app.js";
 
 export type AppOptions = ConfigOptions & {
@@ -46,57 +46,59 @@ export async function createApp(options: AppOptions = {}) {
     logger: givenLogger,
     notifier,
     mailTransport,
+    passwordHasher,
     ...configOptions
   } = options;
   const config = loadConfig(configOptions, env);
   const logger = givenLogger ?? createLogger(config.logLevel);
   const db = openDatabase(config.databasePath);
-  const services = await createServices(db, config, logger, { notifier, mailTransport });
-  await services.sessions.deleteExpired();
+  const services = await createServices(db, config, logger, { notifier, mailTransport, passwordHasher });
+  await services.auth.sessions.deleteExpired();
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
-  const createContext = createContextFactory(services);
-  const createLoadContext = createLoadContextFactory(services, createContext);
+  const createLoadContext = createLoadContextFactory(services);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
   const remix = createRequestHandler(build, "production");
   const serveStatic = createStaticFiles(publicDir);
   const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
 
-  async function handle(request: Request, client: Client): Promise<Response> {
+  async function handle(request: Request, requester: Requester): Promise<Response> {
     const asset = serveStatic(request);
     if (asset) return withSecurityHeaders(asset, "");
     const nonce = randomBytes(16).toString("base64");
-    return withSecurityHeaders(await route(request, client, nonce), nonce);
+    return withSecurityHeaders(await route(request, requester, nonce), nonce);
   }
 
-  async function route(request: Request, client: Client, cspNonce: string): Promise<Response> {
+  async function route(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
     const url = new URL(request.url);
-    const csrf = {
-      origin: config.publicOrigin ?? url.origin,
-      hasSessionCookie: () => services.sessions.readCookieToken(request.headers.get("cookie")) !== null,
-    };
+    // Once per request; every door below is handed this answer and parses no header itself.
+    const { auth, setCookie, hasSessionCookie } = await authenticate(request, services.auth.sessions);
+    const csrf = { origin: config.publicOrigin ?? url.origin, authenticatedByBearer: auth?.via === "bearer", hasSessionCookie };
     if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
     }
+    const resHeaders = new Headers();
+    if (setCookie) resHeaders.append("Set-Cookie", setCookie);
 
-    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return trpc(request, client);
+    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
+      return withQueuedHeaders(await trpc(request, requester, auth), resHeaders);
+    }
 
     const onChangePasswordPage = (url.pathname.replace(/\/+$/, "") || "/") === changePasswordPath;
     if (onChangePasswordPage && !["GET", "HEAD", "POST"].includes(request.method)) {
       return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
     }
-    const resHeaders = new Headers();
-    const context = await createLoadContext({ req: request, resHeaders, client, cspNonce });
     if (onChangePasswordPage && request.method === "POST" && isJson(request)) {
-      return withQueuedHeaders(await changePasswordJson(request, context), resHeaders);
+      return withQueuedHeaders(await changePasswordJson(request, { services, auth, requester, resHeaders }), resHeaders);
     }
+    const context = createLoadContext({ request, requester, auth, resHeaders, cspNonce });
     const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     return response;
   }
 
-  async function trpc(request: Request, client: Client): Promise<Response> {
+  async function trpc(request: Request, requester: Requester, auth: Authentication | null): Promise<Response> {
     // JSON only: a plain HTML form (urlencoded, multipart, text/plain) can never reach a procedure.
     if (request.method === "POST" && !isJson(request)) {
       return jsonResponse(415, { error: { message: "tRPC requests must be application/json." } });
@@ -105,7 +107,7 @@ export async function createApp(options: AppOptions = {}) {
       endpoint: "/trpc",
       req: request,
       router: appRouter,
-      createContext: ({ req, resHeaders }) => createContext({ req, resHeaders, client }),
+      createContext: ({ resHeaders }) => ({ services, requester, auth, resHeaders }),
       onError: ({ error }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") onError(error.cause ?? error);
       },

@@ -1,27 +1,32 @@
 import { randomBytes } from "node:crypto";
-import type { Transporter } from "nodemailer";
 import { createAuthEventQueries } from "../db/auth-events.js";
 import type { Db } from "../db/database.js";
 import { createOutboxQueries } from "../db/outbox.js";
 import { createSettingQueries } from "../db/settings.js";
 import { createUserQueries } from "../db/users.js";
+import type { AuthDependencies } from "./auth/dependencies.js";
 import { createAuthEvents } from "./auth/events.js";
 import { createFormTokens } from "./auth/form-token.js";
-import { createPasswordHasher } from "./auth/passwords.js";
+import { createPasswordHasher, type PasswordHasher } from "./auth/passwords.js";
 import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
-import { createNotifier, smtpTransport, type Notifier } from "./notify/notifier.js";
+import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
 
 export type ServiceOverrides = {
   /** Replaces the default notifier (outbox + log + e-mail when configured). */
   notifier?: Notifier;
   /** A nodemailer transport for the default notifier; by default one for SMTP_URL, when set. */
-  mailTransport?: Transporter;
+  mailTransport?: MailTransport;
+  /**
+   * Replaces the Argon2id hasher. Tests pass one with cheap parameters; there is deliberately no
+   * environment variable for it, so production always hashes at full strength.
+   */
+  passwordHasher?: PasswordHasher;
 };
 
-/** What the tRPC procedures and the HTTP doors work with, built once per app from its database and config. */
+/** What the doors work with, built once per app from its database and config. */
 export async function createServices(db: Db, config: Config, logger: Logger, overrides: ServiceOverrides = {}) {
   // Generated on first start and kept with the data, so form tokens survive restarts and are the
   // same in every worker process.
@@ -30,24 +35,21 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
   const notifier =
     overrides.notifier ?? createNotifier({ outbox: createOutboxQueries(db), logger, from: config.mailFrom, transport });
-  return {
-    config,
-    notifier,
+  const auth: AuthDependencies = {
     users: createUserQueries(db),
-    sessions: createSessionService(db, {
-      cookieName: config.sessionCookieName,
-      secure: usesHttps(config),
-      endSessionsOnPasswordChange: config.invalidateSessions,
-    }),
-    passwords: createPasswordHasher(config.hashConcurrency),
+    sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
+    passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency }),
     throttle: createThrottle(db, {
       accountAttempts: config.rateLimitAccountAttempts,
       ipAttempts: config.rateLimitIpAttempts,
       windowSeconds: config.rateLimitWindowSeconds,
     }),
     events: createAuthEvents(createAuthEventQueries(db), logger),
-    formTokens: createFormTokens(secret),
+    notifier,
+    rules: config,
+    now: Date.now,
   };
+  return { config, auth, formTokens: createFormTokens(secret) };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -13,8 +13,8 @@ export type ChangePasswordFormProps = {
   minPasswordLength: number;
   maxPasswordLength: number;
   readOnly: boolean;
-  /** What happens after a change, said before it happens so nobody is surprised. */
-  afterPasswordChange: "sign-in-again" | "stay-signed-in";
+  /** What a change will do to this and other devices, said before it happens so nobody is surprised. */
+  afterChangeHint: string;
   /** The session-bound CSRF token; the form must send it back as `csrf`. */
   formToken: string | null;
   /** The last failed attempt: its message and the field it concerns (never a password). */
@@ -28,13 +28,9 @@ export type ChangePasswordFormProps = {
  * strength meter, a live match hint, and errors that clear as the user types.
  */
 export function ChangePasswordForm(props: ChangePasswordFormProps) {
-  const { username, email, minPasswordLength, maxPasswordLength, readOnly, formToken, error } = props;
+  const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error } = props;
   const onSubmit = useSingleSubmit();
   const { summary, errorFor, onEdit } = useFieldErrors(error, changePasswordFields);
-  const afterwards =
-    props.afterPasswordChange === "stay-signed-in"
-      ? "After the change, this device stays signed in and every other device is signed out."
-      : "After the change, you will be signed out everywhere and asked to sign in again.";
 
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
@@ -66,7 +62,7 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
         errorFor={errorFor}
         onEdit={onEdit}
       />
-      <p className="hint">{afterwards}</p>
+      <p className="hint">{afterChangeHint}</p>
       <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
     </Form>
   );

@@ -23,7 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     trpc.auth.login({ username: text("username"), password: text("password") }),
   );
   if (!result.ok) {
-    return json({ message: result.message, username: text("username") }, result.status);
+    return json({ message: result.failure.message, username: text("username") }, result.status);
   }
   return redirect(safeRedirect(form.get("redirectTo"), "/"), 303);
 }

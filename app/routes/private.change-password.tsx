@@ -11,22 +11,22 @@ const pagePath = "/private/change-password";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.settings.loginUrl, pagePath));
-  const { minPasswordLength, maxPasswordLength, readOnly, afterPasswordChange } = context.settings;
+  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath));
+  const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint } = context.config;
   return json({
     username: me.user.username,
     email: me.user.email,
     minPasswordLength,
     maxPasswordLength,
     readOnly,
-    afterPasswordChange,
+    afterChangeHint,
     formToken: context.formToken,
   });
 }
 
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { loginUrl } = context.settings;
+  const { loginUrl } = context.config;
   if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath));
 
   const form = await readForm(request);
@@ -42,10 +42,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     context.flash.passwordChanged(result.data);
     return redirect(result.data.redirectTo, 303);
   }
-  // The session ended meanwhile (signed out elsewhere): back to the login page.
-  if (result.status === 401) throw redirect(loginRedirectUrl(loginUrl, pagePath));
+  const { failure } = result;
+  // The session or the account ended meanwhile (signed out elsewhere): back to the login page.
+  if (failure.reason === "not_signed_in" || failure.reason === "unknown_user") {
+    throw redirect(loginRedirectUrl(loginUrl, pagePath));
+  }
   // Only the message and which field it concerns: no password goes back into the page.
-  return json({ message: result.message, field: result.field }, result.status);
+  return json({ message: failure.message, field: failure.field ?? null }, result.status);
 }
 
 export default function ChangePasswordPage() {

@@ -12,7 +12,7 @@ import { readForm } from "~/lib/http";
 export const meta: MetaFunction = () => [{ title: "Register" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const { minPasswordLength, maxPasswordLength } = context.settings;
+  const { minPasswordLength, maxPasswordLength } = context.config;
   return json({ minPasswordLength, maxPasswordLength });
 }
 
@@ -30,10 +30,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     confirmPassword: text("confirm_password"),
   };
   const result = await context.call((trpc) => trpc.auth.register(input));
-  if (result.ok) return redirect(context.settings.loginUrl, 303);
+  if (result.ok) return redirect(context.config.loginUrl, 303);
   // Username and email go back into the form; passwords never do.
   return json(
-    { message: result.message, field: result.field, username: input.username, email: input.email },
+    { message: result.failure.message, field: result.failure.field ?? null, username: input.username, email: input.email },
     result.status,
   );
 }

@@ -1,157 +1,203 @@
-import type { UserQueries } from "../../db/users.js";
-import type { PasswordHasher } from "./passwords.js";
-import type { SessionService } from "./sessions.js";
-import { checkNewPassword, exceedsByteCap, type PasswordLimits, type PolicyFailureReason } from "./password-policy.js";
-import type { Throttle } from "./throttle.js";
+import type { SessionsToEnd, UserRecord } from "../../db/users.js";
+import type { Account, Requester } from "./account.js";
+import type { AuthDependencies, AuthRules } from "./dependencies.js";
+import { fail, type Failure } from "./failures.js";
+import { checkPasswordContent, checkPasswordLength, exceedsByteCap, type PolicyFailureReason } from "./password-policy.js";
+import type { NewSession } from "./sessions.js";
 
-/** The seed's messages, word for word (piccolo_api change_password), then ours. */
-export const changePasswordMessages = {
-  readOnly: "Running in read only mode",
-  missingFields: "Form is invalid. Missing one or more fields.",
-  mismatch: "Passwords do not match.",
-  incorrectPassword: "Incorrect password.",
-  conflict: "Your password was just changed by another request. Sign in again with the new password.",
-  unknownUser: "Your account no longer exists.",
-};
+/**
+ * Changing a password, the hub of the app: every door (the page through tRPC, the JSON POST, typed
+ * clients, `npm run passwd`) calls this one function and only translates what it returns.
+ *
+ * Rules → verify → hash → atomic swap → audit → notice → what becomes of each device. The seed's
+ * checks keep its order (read only, missing field, length, mismatch, wrong password) and stop at
+ * the first failure; ours follow the mismatch check. Everything that costs nothing comes before
+ * the rate limiter and the hash, so malformed requests never occupy either.
+ */
+
+/** Who vouches for the change: the owner with their current password, or an administrator. */
+export type ChangeAuthority =
+  | {
+      by: "owner";
+      /** The session the request was authenticated with, as validated at the start of the request. */
+      session: { id: string; userId: string; credentialVersion: number };
+      currentPassword: string;
+      requester: Requester;
+    }
+  | { by: "administrator"; username: string };
 
 export type ChangePasswordInput = {
-  user: { id: string; username: string; email: string };
-  /** The session making the change, if any (a bearer or cookie session): it is not an "other device". */
-  sessionId?: string;
-  /** Where the request came from, for the per-IP limit. */
-  ip: string;
-  currentPassword: string;
+  authority: ChangeAuthority;
   newPassword: string;
   /** Forms always send it (an empty one is "missing"); API clients may leave it out. */
   confirmNewPassword?: string;
 };
 
-export type ChangePasswordField = "currentPassword" | "newPassword" | "confirmNewPassword";
-
-export type ChangePasswordFailure = {
-  ok: false;
-  reason:
-    | "read_only"
-    | "missing_fields"
-    | PolicyFailureReason
-    | "mismatch"
-    | "rate_limited"
-    | "incorrect_password"
-    | "conflict"
-    | "unknown_user";
-  message: string;
-  field?: ChangePasswordField;
-  retryAfterSeconds?: number;
-};
-
-export type ChangePasswordSuccess = {
+export type PasswordChanged = {
   ok: true;
+  account: Account;
   changedAt: number;
-  /** Every session deleted, this one included. */
-  revokedSessions: number;
-  /** Sessions of other devices that were signed out. */
+  /**
+   * The device that asked: signed out (sign in again), kept (its session carries over), given a
+   * new session (stay signed in), or none (the command line has no session).
+   */
+  thisDevice: "signed-out" | "kept" | "new-session" | "none";
+  /** With "new-session": what to hand to the device in place of its old token. */
+  newSession: NewSession | null;
+  /** Whether the account's other sessions ended or carry over to the new password. */
+  otherDevices: "signed-out" | "kept";
   otherSessionsEnded: number;
-  /** In `stay-signed-in` mode: the fresh session that replaces this one. */
-  newSession: { token: string; cookie: string; expiresAt: Date } | null;
+  otherSessionsKept: number;
+  /** Sessions deleted in all, this device's included. */
+  revokedSessions: number;
+  /** Settles when the notice has been delivered or its delivery has failed (never rejects). */
+  noticeSent: Promise<void>;
 };
 
-export type AfterPasswordChange = "sign-in-again" | "stay-signed-in";
+export type ChangePasswordFailureReason =
+  | "read_only"
+  | "missing_fields"
+  | PolicyFailureReason
+  | "mismatch"
+  | "rate_limited"
+  | "incorrect_password"
+  | "conflict"
+  | "unknown_user"
+  | "no_such_user";
 
-export type ChangePasswordDeps = {
-  users: Pick<UserQueries, "findById" | "setPassword">;
-  passwords: Pick<PasswordHasher, "hash" | "verify">;
-  throttle: Throttle;
-  sessions: Pick<SessionService, "issue">;
-  settings: PasswordLimits & { readOnly: boolean; invalidateSessions: boolean; afterPasswordChange: AfterPasswordChange };
-  now?: () => number;
-};
+export type ChangePasswordResult = PasswordChanged | Failure<ChangePasswordFailureReason>;
 
-/**
- * Every change-password rule lives here and nowhere else. The seed's checks keep its order (read
- * only, missing field, length, mismatch, wrong password) and stop at the first failure; ours slot
- * in between without changing what the seed's cases return. Everything that costs nothing comes
- * before the rate limiter and the hash, so malformed requests never occupy either.
- */
-export async function changePassword(
-  deps: ChangePasswordDeps,
-  input: ChangePasswordInput,
-): Promise<ChangePasswordSuccess | ChangePasswordFailure> {
-  const { settings } = deps;
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
-  if (settings.readOnly) return fail("read_only", changePasswordMessages.readOnly);
-
-  const missing = (["currentPassword", "newPassword", "confirmNewPassword"] as const).find(
-    (field) => input[field] === "" || (field !== "confirmNewPassword" && input[field] == null),
-  );
-  if (missing) return fail("missing_fields", changePasswordMessages.missingFields, missing);
-
-  const policyFailure = checkNewPassword(input.newPassword, {
-    limits: settings,
-    username: input.user.username,
-    email: input.user.email,
-    currentPassword: input.currentPassword,
+export async function changePassword(deps: AuthDependencies, input: ChangePasswordInput): Promise<ChangePasswordResult> {
+  const result = await attemptChange(deps, input);
+  const { authority } = input;
+  const requester = authority.by === "owner" ? authority.requester : null;
+  if (!result.ok) {
+    await deps.events.record({
+      type: result.reason === "rate_limited" ? "rate_limited" : "password_change_failed",
+      reason: result.reason,
+      userId: authority.by === "owner" ? authority.session.userId : null,
+      requester,
+    });
+    return result;
+  }
+  await deps.events.record({
+    type: "password_change_succeeded",
+    reason: authority.by === "administrator" ? "command_line" : null,
+    userId: result.account.id,
+    requester,
   });
-  if (policyFailure) return fail(policyFailure.reason, policyFailure.message, "newPassword");
+  const { delivered } = await deps.notifier.passwordChanged({
+    user: result.account,
+    at: result.changedAt,
+    origin: requester,
+    otherDevices: result.otherDevices,
+  });
+  return { ...result, noticeSent: delivered };
+}
 
+async function attemptChange(
+  deps: AuthDependencies,
+  input: ChangePasswordInput,
+): Promise<Omit<PasswordChanged, "noticeSent"> | Failure<ChangePasswordFailureReason>> {
+  const { rules } = deps;
+  const { authority, newPassword, confirmNewPassword } = input;
+  if (rules.readOnly) return fail("read_only");
+
+  const currentPassword = authority.by === "owner" ? authority.currentPassword : undefined;
+  if (currentPassword === "") return fail("missing_fields", { field: "currentPassword" });
+  if (newPassword === "") return fail("missing_fields", { field: "newPassword" });
+  if (confirmNewPassword === "") return fail("missing_fields", { field: "confirmNewPassword" });
+
+  const length = checkPasswordLength(newPassword, rules);
+  if (length) return { ...length, field: "newPassword" };
   // Exact comparison: case and whitespace matter.
-  if (input.confirmNewPassword !== undefined && input.confirmNewPassword !== input.newPassword) {
-    return fail("mismatch", changePasswordMessages.mismatch, "confirmNewPassword");
+  if (confirmNewPassword !== undefined && confirmNewPassword !== newPassword) {
+    return fail("mismatch", { field: "confirmNewPassword" });
   }
 
-  // No stored password can be this long: wrong, without spending a hash on it.
-  if (exceedsByteCap(input.currentPassword, settings)) {
-    return fail("incorrect_password", changePasswordMessages.incorrectPassword, "currentPassword");
+  const user =
+    authority.by === "owner"
+      ? await deps.users.findById(authority.session.userId)
+      : await deps.users.findByUsername(authority.username);
+  if (!user) return authority.by === "owner" ? fail("unknown_user") : fail("no_such_user", { username: authority.username });
+
+  const content = checkPasswordContent(newPassword, { limits: rules, username: user.username, email: user.email, currentPassword });
+  if (content) return { ...content, field: "newPassword" };
+
+  if (authority.by === "owner") {
+    // The password changed after this request was authenticated: say so rather than "incorrect".
+    if (user.credentialVersion !== authority.session.credentialVersion) return fail("conflict");
+    const refusal = await verifyCurrentPassword(deps, user, authority.currentPassword, authority.requester);
+    if (refusal) return refusal;
+  } else if (await deps.passwords.verify(user.passwordHash, newPassword)) {
+    return fail("same_as_current", { field: "newPassword" });
   }
 
-  const verdict = await deps.throttle.reserve(input.user.username, input.ip);
-  if (!verdict.ok) {
-    return { ...fail("rate_limited", verdict.message), retryAfterSeconds: verdict.retryAfterSeconds };
-  }
-
-  const user = await deps.users.findById(input.user.id);
-  if (!user) return fail("unknown_user", changePasswordMessages.unknownUser);
-  if (!(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
-    // The password changed while this request was in flight: say so rather than "incorrect".
-    if (user.passwordChangedAt !== null && user.passwordChangedAt >= startedAt) {
-      return fail("conflict", changePasswordMessages.conflict);
-    }
-    return fail("incorrect_password", changePasswordMessages.incorrectPassword, "currentPassword");
-  }
-  await deps.throttle.succeeded(input.user.username, input.ip);
-
-  const passwordHash = await deps.passwords.hash(input.newPassword);
-  // Taken after hashing, right before the write: any login that read the old hash checked it
-  // before this moment, so its session counts as older than the change (see sessions.ts).
-  const changedAt = now();
-  // Staying signed in means a fresh session, started in the same transaction that ends the others;
-  // it counts as newer than the change.
-  const staySignedIn = settings.afterPasswordChange === "stay-signed-in" && settings.invalidateSessions;
-  const fresh = staySignedIn ? deps.sessions.issue() : null;
-  const { updated, revokedSessions } = await deps.users.setPassword({
+  const passwordHash = await deps.passwords.hash(newPassword);
+  const plan = sessionPlan(rules, authority);
+  const fresh = plan.newSession ? deps.sessions.issue() : null;
+  const changedAt = deps.now();
+  const swap = await deps.users.setPassword({
     userId: user.id,
-    expectedHash: user.passwordHash,
+    expected: { passwordHash: user.passwordHash, credentialVersion: user.credentialVersion },
     passwordHash,
     changedAt,
-    revokeSessions: settings.invalidateSessions,
-    newSession: fresh ? { id: fresh.id, expiresAt: fresh.expiresAt, createdAt: changedAt + 1 } : undefined,
+    endSessions: plan.endSessions,
+    ownSessionId: authority.by === "owner" ? authority.session.id : null,
+    newSession: fresh ?? undefined,
   });
-  // Another change won the race between our verify and our write.
-  if (!updated) return fail("conflict", changePasswordMessages.conflict);
-  const ownSessionEnded = settings.invalidateSessions && input.sessionId !== undefined ? 1 : 0;
+  // Another change won the race between our read and our write.
+  if (!swap.updated) return fail("conflict");
   return {
     ok: true,
+    account: { id: user.id, username: user.username, email: user.email },
     changedAt,
-    revokedSessions,
-    otherSessionsEnded: Math.max(0, revokedSessions - ownSessionEnded),
-    newSession: fresh ? { token: fresh.token, cookie: fresh.cookie, expiresAt: fresh.expiresAt } : null,
+    thisDevice: plan.thisDevice,
+    newSession: fresh ? { token: fresh.token, expiresAt: fresh.expiresAt } : null,
+    otherDevices: plan.endSessions === "all" ? "signed-out" : "kept",
+    otherSessionsEnded: swap.otherSessionsEnded,
+    otherSessionsKept: swap.otherSessionsKept,
+    revokedSessions: swap.otherSessionsEnded + (swap.ownSessionEnded ? 1 : 0),
   };
 }
 
-function fail(
-  reason: ChangePasswordFailure["reason"],
-  message: string,
-  field?: ChangePasswordField,
-): ChangePasswordFailure {
-  return { ok: false, reason, message, field };
+/** The rate limiter first (even the right password is refused while blocked), then the hash. */
+async function verifyCurrentPassword(
+  deps: AuthDependencies,
+  user: UserRecord,
+  currentPassword: string,
+  requester: Requester,
+): Promise<Failure<"incorrect_password" | "rate_limited"> | null> {
+  // No stored password can be this long: wrong, without spending a hash on it.
+  if (exceedsByteCap(currentPassword, deps.rules)) return fail("incorrect_password", { field: "currentPassword" });
+  const verdict = await deps.throttle.reserve(user.username, requester.ip);
+  if (!verdict.ok) return fail("rate_limited", { retryAfterSeconds: verdict.retryAfterSeconds });
+  if (!(await deps.passwords.verify(user.passwordHash, currentPassword))) {
+    return fail("incorrect_password", { field: "currentPassword" });
+  }
+  await deps.throttle.succeeded(user.username, requester.ip);
+  return null;
+}
+
+/**
+ * What the change does to sessions, from the two options. With `invalidateSessions` every session
+ * ends (and "stay signed in" starts a fresh one for this device in the same transaction); without
+ * it the other devices keep theirs, and "sign in again" ends only this device's.
+ */
+function sessionPlan(
+  rules: AuthRules,
+  authority: ChangeAuthority,
+): { endSessions: SessionsToEnd; newSession: boolean; thisDevice: PasswordChanged["thisDevice"] } {
+  if (authority.by === "administrator") {
+    return { endSessions: rules.invalidateSessions ? "all" : "none", newSession: false, thisDevice: "none" };
+  }
+  const stay = rules.afterPasswordChange === "stay-signed-in";
+  if (rules.invalidateSessions) {
+    return stay
+      ? { endSessions: "all", newSession: true, thisDevice: "new-session" }
+      : { endSessions: "all", newSession: false, thisDevice: "signed-out" };
+  }
+  return stay
+    ? { endSessions: "none", newSession: false, thisDevice: "kept" }
+    : { endSessions: "own", newSession: false, thisDevice: "signed-out" };
 }

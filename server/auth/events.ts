@@ -1,8 +1,6 @@
 import type { AuthEventQueries } from "../../db/auth-events.js";
 import type { Logger } from "../logger.js";
-
-/** Who is on the other end of a request, as far as the server can tell. */
-export type Client = { ip: string; userAgent: string | null };
+import type { Requester } from "./account.js";
 
 export type AuthEventType =
   | "registered"
@@ -13,7 +11,10 @@ export type AuthEventType =
   | "password_change_failed"
   | "rate_limited";
 
-export type AuthEvent = { type: AuthEventType; reason?: string | null; userId?: string | null; client: Client };
+/** `requester: null` is the server's own command line. */
+export type AuthEvent = { type: AuthEventType; reason?: string | null; userId?: string | null; requester: Requester | null };
+
+const commandLine: Requester = { ip: "command line", userAgent: "npm run passwd" };
 
 /**
  * Records each authentication event twice: as a JSON log line and as a row of `auth_event`. Only
@@ -22,12 +23,13 @@ export type AuthEvent = { type: AuthEventType; reason?: string | null; userId?: 
 export function createAuthEvents(queries: AuthEventQueries, logger: Logger, now: () => number = Date.now) {
   return {
     async record(event: AuthEvent): Promise<void> {
+      const requester = event.requester ?? commandLine;
       const row = {
         type: event.type,
         reason: event.reason ?? null,
         userId: event.userId ?? null,
-        ip: event.client.ip,
-        userAgent: event.client.userAgent?.slice(0, 512) ?? null,
+        ip: requester.ip,
+        userAgent: requester.userAgent?.slice(0, 512) ?? null,
         createdAt: now(),
       };
       const failed = event.type.endsWith("_failed") || event.type === "rate_limited";

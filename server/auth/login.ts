@@ -1,61 +1,60 @@
-import type { UserQueries } from "../../db/users.js";
-import type { PasswordHasher } from "./passwords.js";
-import { exceedsByteCap, type PasswordLimits } from "./password-policy.js";
-import type { Throttle } from "./throttle.js";
+import type { UserRecord } from "../../db/users.js";
+import type { Account, Requester } from "./account.js";
+import type { AuthDependencies } from "./dependencies.js";
+import { fail, type Failure } from "./failures.js";
+import { exceedsByteCap } from "./password-policy.js";
+import type { NewSession } from "./sessions.js";
 
-export type LoginInput = { username: string; password: string; ip: string };
+export type SignInInput = { username: string; password: string; requester: Requester };
 
-export type LoginFailure = {
-  ok: false;
-  reason: "missing_fields" | "invalid_credentials" | "rate_limited";
-  message: string;
-  userId?: string;
-  retryAfterSeconds?: number;
-};
+export type SignedIn = { ok: true; account: Account; session: NewSession };
 
-export const loginMessages = {
-  missingFields: "Enter your username and password.",
-  // One message for both cases, so the form does not tell which usernames exist.
-  invalidCredentials: "Incorrect username or password.",
-};
-
-export type LoginDeps = {
-  users: Pick<UserQueries, "findByUsername">;
-  passwords: Pick<PasswordHasher, "verify" | "verifyNothing">;
-  throttle: Throttle;
-  settings: Pick<PasswordLimits, "maxPasswordLength">;
-  now?: () => number;
-};
+export type SignInResult = SignedIn | SignInFailure;
 
 /**
- * Checks a username and password; starting the session is the caller's job. `checkedAt` is taken
- * before the hash is verified: a session started from it dies if the password changed meanwhile.
+ * Checks a username and password and starts a session. The session records the credential version
+ * read together with the hash that was verified, so a password change that lands while this login
+ * is in flight leaves it void (db/sessions.ts), whatever the clocks say.
  */
-export async function checkCredentials(
-  deps: LoginDeps,
-  input: LoginInput,
-): Promise<{ ok: true; user: { id: string; username: string; email: string }; checkedAt: number } | LoginFailure> {
-  if (!input.username || !input.password) {
-    return { ok: false, reason: "missing_fields", message: loginMessages.missingFields };
+export async function signIn(deps: AuthDependencies, input: SignInInput): Promise<SignInResult> {
+  const result = await checkCredentials(deps, input);
+  if (!result.ok) {
+    await deps.events.record({
+      type: result.reason === "rate_limited" ? "rate_limited" : "login_failed",
+      reason: result.reason,
+      userId: result.userId ?? null,
+      requester: input.requester,
+    });
+    const { userId: _known, ...failure } = result;
+    return failure;
   }
-  if (exceedsByteCap(input.password, deps.settings) || input.username.length > 64) {
-    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials };
-  }
+  const { user } = result;
+  const session = await deps.sessions.create(user.id, user.credentialVersion);
+  await deps.events.record({ type: "login_succeeded", userId: user.id, requester: input.requester });
+  return { ok: true, account: { id: user.id, username: user.username, email: user.email }, session };
+}
+
+type SignInFailure = Failure<"missing_credentials" | "invalid_credentials" | "rate_limited">;
+
+/** A failure keeps the id of the account it concerned, for the audit trail only. */
+async function checkCredentials(
+  deps: AuthDependencies,
+  input: SignInInput,
+): Promise<{ ok: true; user: UserRecord } | (SignInFailure & { userId?: string })> {
+  if (!input.username || !input.password) return fail("missing_credentials");
+  if (exceedsByteCap(input.password, deps.rules) || input.username.length > 64) return fail("invalid_credentials");
   // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
-  const verdict = await deps.throttle.reserve(input.username, input.ip);
-  if (!verdict.ok) {
-    return { ok: false, reason: "rate_limited", message: verdict.message, retryAfterSeconds: verdict.retryAfterSeconds };
-  }
-  const checkedAt = (deps.now ?? Date.now)();
+  const verdict = await deps.throttle.reserve(input.username, input.requester.ip);
+  if (!verdict.ok) return fail("rate_limited", { retryAfterSeconds: verdict.retryAfterSeconds });
   const user = await deps.users.findByUsername(input.username);
   if (!user) {
     // Same work as a wrong password, so timing does not reveal which usernames exist.
     await deps.passwords.verifyNothing(input.password);
-    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials };
+    return fail("invalid_credentials");
   }
   if (!(await deps.passwords.verify(user.passwordHash, input.password))) {
-    return { ok: false, reason: "invalid_credentials", message: loginMessages.invalidCredentials, userId: user.id };
+    return { ...fail("invalid_credentials"), userId: user.id };
   }
-  await deps.throttle.succeeded(input.username, input.ip);
-  return { ok: true, user: { id: user.id, username: user.username, email: user.email }, checkedAt };
+  await deps.throttle.succeeded(input.username, input.requester.ip);
+  return { ok: true, user };
 }

@@ -1,4 +1,5 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
+import { fail, type Failure } from "./failures.js";
 import { codePointLength, normalizePassword } from "./passwords.js";
 
 /**
@@ -10,6 +11,7 @@ import { codePointLength, normalizePassword } from "./passwords.js";
 
 export type PasswordLimits = { minPasswordLength: number; maxPasswordLength: number };
 
+/** The reasons a new password can be refused for, from the failure catalogue. */
 export type PolicyFailureReason =
   | "too_short"
   | "too_long"
@@ -18,19 +20,6 @@ export type PolicyFailureReason =
   | "same_as_username"
   | "same_as_email"
   | "same_as_current";
-
-export type PolicyFailure = { reason: PolicyFailureReason; message: string };
-
-export const policyMessages = {
-  // The seed's message, word for word.
-  tooShort: (min: number) => `Password must be at least ${min} characters long.`,
-  tooLong: (max: number) => `Password must be at most ${max} characters long.`,
-  invalidCharacters: "Password contains characters that cannot be used (control characters or broken Unicode).",
-  commonPassword: "This password is too common. Choose one that is harder to guess.",
-  sameAsUsername: "Password must not be your username.",
-  sameAsEmail: "Password must not be your email address.",
-  sameAsCurrent: "New password must be different from your current password.",
-};
 
 /**
  * A UTF-8 code point is at most 4 bytes, so anything longer than this is over the maximum
@@ -65,29 +54,34 @@ export type PolicyContext = {
   currentPassword?: string;
 };
 
-export function checkNewPassword(password: string, context: PolicyContext): PolicyFailure | null {
-  const { limits } = context;
-  if (exceedsByteCap(password, limits)) return fail("too_long", policyMessages.tooLong(limits.maxPasswordLength));
-  if (!password.isWellFormed() || controlCharacters.test(password)) {
-    return fail("invalid_characters", policyMessages.invalidCharacters);
-  }
+/**
+ * Length in code points after NFKC, the seed's own check (and our maximum): it comes before the
+ * confirmation is compared, as in the seed. Everything else is `checkPasswordContent`, after it.
+ */
+export function checkPasswordLength(password: string, limits: PasswordLimits): Failure<PolicyFailureReason> | null {
+  if (exceedsByteCap(password, limits)) return fail("too_long", { max: limits.maxPasswordLength });
+  const length = codePointLength(normalizePassword(password));
+  if (length < limits.minPasswordLength) return fail("too_short", { min: limits.minPasswordLength });
+  if (length > limits.maxPasswordLength) return fail("too_long", { max: limits.maxPasswordLength });
+  return null;
+}
+
+/** Our checks on what the password is made of; run after `checkPasswordLength` and the confirmation. */
+export function checkPasswordContent(password: string, context: PolicyContext): Failure<PolicyFailureReason> | null {
+  if (!password.isWellFormed() || controlCharacters.test(password)) return fail("invalid_characters");
   const normalized = normalizePassword(password);
-  const length = codePointLength(normalized);
-  if (length < limits.minPasswordLength) return fail("too_short", policyMessages.tooShort(limits.minPasswordLength));
-  if (length > limits.maxPasswordLength) return fail("too_long", policyMessages.tooLong(limits.maxPasswordLength));
   // Whole-password match only: a passphrase that merely contains a listed word is fine.
-  if (isCommonPassword(normalized)) return fail("common_password", policyMessages.commonPassword);
+  if (isCommonPassword(normalized)) return fail("common_password");
   const folded = normalized.toLowerCase();
-  if (context.username && folded === context.username.toLowerCase()) {
-    return fail("same_as_username", policyMessages.sameAsUsername);
-  }
-  if (context.email && folded === context.email.toLowerCase()) return fail("same_as_email", policyMessages.sameAsEmail);
+  if (context.username && folded === context.username.toLowerCase()) return fail("same_as_username");
+  if (context.email && folded === context.email.toLowerCase()) return fail("same_as_email");
   if (context.currentPassword !== undefined && normalized === normalizePassword(context.currentPassword)) {
-    return fail("same_as_current", policyMessages.sameAsCurrent);
+    return fail("same_as_current");
   }
   return null;
 }
 
-function fail(reason: PolicyFailureReason, message: string): PolicyFailure {
-  return { reason, message };
+/** Both checks in order, for callers with no confirmation to compare in between (tests, the policy table). */
+export function checkNewPassword(password: string, context: PolicyContext): Failure<PolicyFailureReason> | null {
+  return checkPasswordLength(password, context.limits) ?? checkPasswordContent(password, context);
 }

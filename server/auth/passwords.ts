@@ -6,8 +6,10 @@ import { Argon2id } from "oslo/password";
  * touches only this file). Argon2id with OWASP's minimum parameters: m=19456 KiB, t=2, p=1.
  * The native implementation runs on libuv's thread pool, so hashing never runs on the event loop.
  */
-export const argon2idParameters = { memorySize: 19456, iterations: 2, parallelism: 1 };
-const argon2id = new Argon2id(argon2idParameters);
+export const argon2idParameters: Argon2idParameters = { memorySize: 19456, iterations: 2, parallelism: 1 };
+
+/** memorySize in KiB. */
+export type Argon2idParameters = { memorySize: number; iterations: number; parallelism: number };
 
 export type PasswordHasher = {
   hash(password: string): Promise<string>;
@@ -47,7 +49,19 @@ function createLimiter(limit: number) {
   };
 }
 
-export function createPasswordHasher(concurrency: number = availableParallelism() + 1): PasswordHasher {
+export type HasherOptions = {
+  /** Hashes at once; the rest wait in line. */
+  concurrency?: number;
+  /**
+   * Only tests pass cheaper ones (through `createApp({ passwordHasher })`, never an environment
+   * variable), so that a suite of hundreds of sign-ins does not depend on the machine's speed.
+   */
+  parameters?: Argon2idParameters;
+};
+
+export function createPasswordHasher(options: HasherOptions = {}): PasswordHasher {
+  const { concurrency = availableParallelism() + 1, parameters = argon2idParameters } = options;
+  const argon2id = new Argon2id(parameters);
   const limited = createLimiter(Math.max(1, concurrency));
   let dummyHash: Promise<string> | undefined;
   const verify = async (hash: string, password: string) => {
@@ -67,9 +81,6 @@ export function createPasswordHasher(concurrency: number = availableParallelism(
     },
   };
 }
-
-/** A hasher with one more hash in flight than the machine has cores. */
-export const passwordHasher = createPasswordHasher();
 
 /** Length as people count it: Unicode code points, so three emoji are 3 characters, not 6. */
 export function codePointLength(text: string): number {

@@ -4,22 +4,23 @@ import { Lucia, TimeSpan, type DatabaseSession, type DatabaseUser } from "lucia"
 import type { Db } from "../../db/database.js";
 import { sessionWithUserStatement } from "../../db/sessions.js";
 import { withStatementCache } from "../../db/statement-cache.js";
-import { readCookie } from "../http/cookies.js";
+import type { Account } from "./account.js";
 
 /**
  * Sessions: the one module that knows about Lucia (deprecated upstream; replacing it touches
- * only this file). Everything else sees tokens, users and Set-Cookie strings.
+ * only this file). Everything else sees tokens, accounts and Set-Cookie strings.
  *
  * The cookie (or bearer header) carries a random token; the database keeps only its SHA-256 as
  * the session id, so a copy of the database hands out no live sessions (Lucia's own guide).
+ * A session is valid only while the credential version it was started under is the user's
+ * current one (db/sessions.ts decides that in the lookup itself).
  */
 
-export type SessionUser = { id: string; username: string; email: string };
-export type Session = { id: string; userId: string; expiresAt: Date };
-export type ValidSession = { session: Session; user: SessionUser };
+export type Session = { id: string; userId: string; expiresAt: Date; credentialVersion: number };
+export type ValidSession = { session: Session; user: Account };
 
-type UserColumns = { username: string; email: string; password_changed_at: number | null };
-type SessionColumns = { created_at: number };
+type UserColumns = { username: string; email: string };
+type SessionColumns = { created_at: number; credential_version: number };
 
 /** Sessions last 30 days and slide forward when used in their second half (Lucia's rule). */
 const sessionLifetimeDays = 30;
@@ -39,19 +40,20 @@ class SessionAdapter extends BetterSqlite3Adapter {
   override async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
     const row = this.lookup.get(sessionId);
     if (!row) return [null, null];
-    return [
-      { id: row.id, userId: row.user_id, expiresAt: new Date(row.expires_at * 1000), attributes: { created_at: row.created_at } },
-      {
-        id: row.user_id,
-        attributes: { username: row.username, email: row.email, password_changed_at: row.password_changed_at },
-      },
-    ];
+    const session: DatabaseSession = {
+      id: row.id,
+      userId: row.user_id,
+      expiresAt: new Date(row.expires_at * 1000),
+      attributes: { created_at: row.created_at, credential_version: row.credential_version },
+    };
+    // Credentials changed since this session began: Lucia deletes a session that has no user.
+    if (!row.current) return [session, null];
+    return [session, { id: row.user_id, attributes: { username: row.username, email: row.email } }];
   }
 }
 
-function createLucia(db: Db, options: Pick<SessionOptions, "cookieName" | "secure">) {
-  const adapter = new SessionAdapter(db);
-  return new Lucia(adapter, {
+function createLucia(db: Db, options: SessionOptions) {
+  return new Lucia(new SessionAdapter(db), {
     sessionExpiresIn: new TimeSpan(sessionLifetimeDays, "d"),
     sessionCookie: {
       name: options.cookieName,
@@ -59,12 +61,8 @@ function createLucia(db: Db, options: Pick<SessionOptions, "cookieName" | "secur
       attributes: { secure: options.secure, sameSite: "lax" },
     },
     // Whitelist: the adapter hands over every column of the user row, password_hash included.
-    getUserAttributes: (columns: UserColumns) => ({
-      username: columns.username,
-      email: columns.email,
-      passwordChangedAt: columns.password_changed_at,
-    }),
-    getSessionAttributes: (columns: SessionColumns) => ({ createdAt: columns.created_at }),
+    getUserAttributes: (columns: UserColumns) => ({ username: columns.username, email: columns.email }),
+    getSessionAttributes: (columns: SessionColumns) => ({ credentialVersion: columns.credential_version }),
   });
 }
 
@@ -88,62 +86,48 @@ export function sessionIdOf(token: string): string {
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 
-export type SessionOptions = {
-  cookieName: string;
-  secure: boolean;
-  /** Void sessions whose credentials were checked before the last password change. */
-  endSessionsOnPasswordChange: boolean;
-};
+export type SessionOptions = { cookieName: string; secure: boolean; now?: () => number };
+
+/** What a caller hands to the device: the token for a cookie or an Authorization header. */
+export type NewSession = { token: string; expiresAt: Date };
 
 export function createSessionService(db: Db, options: SessionOptions) {
   const lucia = createLucia(db, options);
+  const now = options.now ?? Date.now;
 
   return {
-    cookieName: options.cookieName,
-
     /**
-     * Starts a session; the token goes in the cookie or an Authorization header. `checkedAt` is when
-     * the credentials were verified: a password change after that moment voids the session.
+     * Starts a session under `credentialVersion`, the version read together with the hash that the
+     * password was verified against: if the password changed meanwhile, the session is born void.
      */
-    async create(userId: string, checkedAt: number): Promise<{ token: string; cookie: string; expiresAt: Date }> {
+    async create(userId: string, credentialVersion: number): Promise<NewSession> {
       const token = newToken();
-      const session = await lucia.createSession(userId, { created_at: checkedAt }, { sessionId: sessionIdOf(token) });
-      return { token, cookie: lucia.createSessionCookie(token).serialize(), expiresAt: session.expiresAt };
+      const attributes = { created_at: now(), credential_version: credentialVersion };
+      const session = await lucia.createSession(userId, attributes, { sessionId: sessionIdOf(token) });
+      return { token, expiresAt: session.expiresAt };
     },
 
     /**
-     * A new session's token, stored id and cookie, for a caller that writes the row itself inside
-     * its own transaction (db/users.ts, when a password change keeps this device signed in).
+     * A new session's token and stored id, for a caller that writes the row itself inside its own
+     * transaction (db/users.ts, when a password change keeps this device signed in).
      */
-    issue(): { token: string; id: string; expiresAt: Date; cookie: string } {
+    issue(): NewSession & { id: string } {
       const token = newToken();
-      return {
-        token,
-        id: sessionIdOf(token),
-        expiresAt: new Date(Date.now() + sessionLifetimeDays * 24 * 3600 * 1000),
-        cookie: lucia.createSessionCookie(token).serialize(),
-      };
+      return { token, id: sessionIdOf(token), expiresAt: new Date(now() + sessionLifetimeDays * 24 * 3600 * 1000) };
     },
 
     /**
-     * Checks a token against the database. `cookie` is what to send back: a renewed cookie when
-     * the expiry slid forward, a blank one when the token is no longer valid.
+     * Checks a token against the database. `cookie` is what to send back when the token came in a
+     * cookie: a renewed cookie when the expiry slid forward, a blank one when the token is no longer valid.
      */
     async validate(token: string): Promise<{ valid: ValidSession | null; cookie?: string }> {
       const blank = { valid: null, cookie: lucia.createBlankSessionCookie().serialize() };
       if (!tokenPattern.test(token)) return blank;
       const { session, user } = await lucia.validateSession(sessionIdOf(token));
       if (!session) return blank;
-      // Credentials checked before (or in the same millisecond as) the last password change, as by
-      // a login racing the change: void.
-      const changed = user.passwordChangedAt;
-      if (options.endSessionsOnPasswordChange && changed !== null && session.createdAt <= changed) {
-        await lucia.invalidateSession(session.id);
-        return blank;
-      }
       return {
         valid: {
-          session: { id: session.id, userId: session.userId, expiresAt: session.expiresAt },
+          session: { id: session.id, userId: session.userId, expiresAt: session.expiresAt, credentialVersion: session.credentialVersion },
           user: { id: user.id, username: user.username, email: user.email },
         },
         cookie: session.fresh ? lucia.createSessionCookie(token).serialize() : undefined,
@@ -159,19 +143,16 @@ export function createSessionService(db: Db, options: SessionOptions) {
       await lucia.invalidateSession(sessionId);
     },
 
+    cookieName: options.cookieName,
+
+    /** The Set-Cookie header that hands a session to a browser. */
+    cookie(token: string): string {
+      return lucia.createSessionCookie(token).serialize();
+    },
+
     /** Max-Age=0 with the same HttpOnly, SameSite and Path as the real cookie. */
     blankCookie(): string {
       return lucia.createBlankSessionCookie().serialize();
-    },
-
-    /** The session token from a Cookie header (an empty cookie is no token). */
-    readCookieToken(cookieHeader: string | null): string | null {
-      return readCookie(cookieHeader, options.cookieName) || null;
-    },
-
-    readBearerToken(authorization: string | null): string | null {
-      const match = authorization ? /^Bearer +(\S+)\s*$/i.exec(authorization) : null;
-      return match ? match[1]! : null;
     },
   };
 }

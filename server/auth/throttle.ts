@@ -17,7 +17,7 @@ export type ThrottleLimits = {
   windowSeconds: number;
 };
 
-export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; message: string };
+export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 export function createThrottle(db: Db, limits: ThrottleLimits) {
   // Its statements are compiled once (the library prepares them on every call).
@@ -46,8 +46,7 @@ export function createThrottle(db: Db, limits: ThrottleLimits) {
       });
       const wait = Math.max(...waits);
       if (wait === 0) return { ok: true };
-      const retryAfterSeconds = Math.max(1, Math.ceil(wait / 1000));
-      return { ok: false, retryAfterSeconds, message: retryMessage(retryAfterSeconds) };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
     },
 
     /** A correct password: the account starts afresh, and this attempt no longer counts against the IP. */
@@ -64,9 +63,3 @@ function accountKey(username: string): string {
 
 export type Throttle = ReturnType<typeof createThrottle>;
 
-/** "Too many failed attempts. Try again in 15 minutes." */
-function retryMessage(retryAfterSeconds: number): string {
-  const minutes = Math.ceil(retryAfterSeconds / 60);
-  const when = retryAfterSeconds < 60 ? `${retryAfterSeconds} seconds` : `${minutes} minute${minutes === 1 ? "" : "s"}`;
-  return `Too many failed attempts. Try again in ${when}.`;
-}

@@ -1,10 +1,12 @@
 /**
  * `npm run passwd -- <username>`: sets a user's password from the server's command line, like the
- * seed's `piccolo user change_password`. Same policy, same session revocation, same notification.
- * Reads the database and options from the same environment variables as the server.
+ * seed's `piccolo user change_password`. The same change-password flow as every door, with an
+ * administrator's authority instead of the current password: same policy, read-only mode,
+ * session revocation, audit and notice. Reads the database and options from the same environment
+ * variables as the server.
  */
 import { openDatabase } from "../../db/database.js";
-import { resetPassword } from "../auth/reset-password.js";
+import { changePassword, type PasswordChanged } from "../auth/change-password.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { createServices } from "../services.js";
@@ -42,26 +44,23 @@ async function main(): Promise<number> {
       return 1;
     }
 
-    const result = await resetPassword(
-      { users: services.users, passwords: services.passwords, settings: config },
-      { username, newPassword: password },
-    );
+    const result = await changePassword(services.auth, { authority: { by: "administrator", username }, newPassword: password });
     if (!result.ok) {
-      console.error(`${result.message} Nothing was changed.`);
+      console.error(`${result.message.replace(/\.?$/, ".")} Nothing was changed.`);
       return 1;
     }
-    const client = { ip: "command line", userAgent: "npm run passwd" };
-    await services.events.record({ type: "password_change_succeeded", reason: "command_line", userId: result.user.id, client });
-    const { delivered } = await services.notifier.passwordChanged({ user: result.user, at: result.changedAt, client: null });
-    await delivered;
-    const sessions = config.invalidateSessions
-      ? `${result.revokedSessions} session${result.revokedSessions === 1 ? "" : "s"} signed out`
-      : "sessions kept (INVALIDATE_SESSIONS=false)";
-    console.log(`Password changed for ${result.user.username}; ${sessions}; ${result.user.email} notified.`);
+    await result.noticeSent;
+    console.log(`Password changed for ${result.account.username}; ${sessionsText(result)}; ${result.account.email} notified.`);
     return 0;
   } finally {
     db.close();
   }
+}
+
+function sessionsText(result: PasswordChanged): string {
+  if (result.otherDevices === "kept") return "sessions kept (INVALIDATE_SESSIONS=false)";
+  const n = result.otherSessionsEnded;
+  return `${n} session${n === 1 ? "" : "s"} signed out`;
 }
 
 main().then(

@@ -1,14 +1,23 @@
 import { readChangePasswordFields } from "../../app/forms/change-password.js";
-import type { LoadContext } from "../remix/load-context.js";
+import type { Requester } from "../auth/account.js";
+import { changePassword } from "../auth/change-password.js";
+import { failureStatus } from "../auth/failures.js";
+import { usesHttps } from "../config.js";
+import type { Services } from "../services.js";
+import { afterChangeCookies, afterChangeLocation } from "./after-change.js";
+import type { Authentication } from "./authenticate.js";
+import { createFlash } from "./flash.js";
 import { jsonResponse } from "./responses.js";
 
+export type JsonDoorInput = { services: Services; auth: Authentication | null; requester: Requester; resHeaders: Headers };
+
 /**
- * The seed-compatible JSON door on the page's URL: the body piccolo_api takes, its statuses
- * and `{"detail": message}` errors, backed by the same `auth.changePassword` procedure.
+ * The seed-compatible JSON door on the page's URL: the body piccolo_api takes, its statuses and
+ * `{"detail": message}` errors, backed by the same change-password flow as every other door.
  */
-export async function changePasswordJson(request: Request, context: LoadContext): Promise<Response> {
+export async function changePasswordJson(request: Request, { services, auth, requester, resHeaders }: JsonDoorInput): Promise<Response> {
   // Signed-out requests never reach the endpoint in the seed either: its middleware answers first.
-  if (!(await context.trpc.auth.me())) return detail(401, "Not signed in.");
+  if (!auth) return detail(failureStatus("not_signed_in"), "Not signed in.");
 
   let body: unknown;
   try {
@@ -23,15 +32,24 @@ export async function changePasswordJson(request: Request, context: LoadContext)
   const fields = readChangePasswordFields((name) => (Object.hasOwn(object, name) ? object[name] : undefined));
   if (!fields.ok) return detail(422, fields.message);
 
-  const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
-  if (!result.ok) return detail(result.status, result.message);
-  context.flash.passwordChanged(result.data);
+  const result = await changePassword(services.auth, {
+    authority: { by: "owner", session: auth.session, currentPassword: fields.input.currentPassword, requester },
+    newPassword: fields.input.newPassword,
+    confirmNewPassword: fields.input.confirmNewPassword,
+  });
+  if (!result.ok) {
+    const headers: HeadersInit = result.retryAfterSeconds === undefined ? {} : { "retry-after": String(result.retryAfterSeconds) };
+    return detail(failureStatus(result.reason), result.message, headers);
+  }
+  for (const cookie of afterChangeCookies(services.auth.sessions, result, auth.via)) resHeaders.append("Set-Cookie", cookie);
+  const signedOut = result.thisDevice === "signed-out";
+  createFlash(request, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result });
   return new Response(null, {
     status: 303,
-    headers: { location: result.data.redirectTo, "cache-control": "no-store" },
+    headers: { location: afterChangeLocation(services.config, result), "cache-control": "no-store" },
   });
 }
 
-function detail(status: number, message: string): Response {
-  return jsonResponse(status, { detail: message });
+function detail(status: number, message: string, headers: HeadersInit = {}): Response {
+  return jsonResponse(status, { detail: message }, headers);
 }

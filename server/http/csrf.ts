@@ -4,16 +4,21 @@
  * it leaves that out, in `Sec-Fetch-Site`; either must name this site. `Origin: null` (sandboxed
  * frames, opaque redirects) is never this site.
  *
- * Bearer-token requests are exempt: browsers never attach that header on their own. A request with
- * neither header and no session cookie is a program, not a browser (curl, the typed client), and
- * carries no ambient credentials to abuse, so it passes; with the cookie, it is refused.
+ * Requests that a bearer token actually authenticated are exempt: browsers never attach that
+ * header on their own, and the cookie plays no part in them. A broken or unknown bearer header
+ * exempts nothing. A request with neither origin header and no session cookie is a program, not
+ * a browser (curl, the typed client), and carries no ambient credentials to abuse, so it passes;
+ * with the cookie, it is refused.
  */
-export function isCrossSiteRequest(request: Request, options: { origin: string; hasSessionCookie: () => boolean }): boolean {
+export function isCrossSiteRequest(
+  request: Request,
+  options: { origin: string; authenticatedByBearer: boolean; hasSessionCookie: boolean },
+): boolean {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false;
-  if (/^Bearer\s/i.test(request.headers.get("authorization") ?? "")) return false;
+  if (options.authenticatedByBearer) return false;
   const origin = request.headers.get("origin");
   if (origin !== null) return origin !== options.origin;
   const site = request.headers.get("sec-fetch-site");
   if (site !== null) return site !== "same-origin";
-  return options.hasSessionCookie();
+  return options.hasSessionCookie;
 }

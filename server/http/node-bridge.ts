@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Client } from "../auth/events.js";
+import type { Requester } from "../auth/account.js";
 import { plainResponse } from "./responses.js";
 
-export type Handler = (request: Request, client: Client) => Promise<Response>;
+export type Handler = (request: Request, requester: Requester) => Promise<Response>;
 
 export type BridgeOptions = {
   /** The configured public origin; unset, the request's own Host. */

@@ -17,7 +17,7 @@ export function createNotifier(options: {
   outbox: OutboxQueries;
   logger: Logger;
   from: string;
-  transport?: Transporter;
+  transport?: MailTransport;
   now?: () => number;
 }): Notifier {
   const now = options.now ?? Date.now;
@@ -49,7 +49,10 @@ export function createNotifier(options: {
   };
 }
 
-export async function smtpTransport(url: string): Promise<Transporter> {
+/** nodemailer's transport, named here so that no other module imports nodemailer. */
+export type MailTransport = Transporter;
+
+export async function smtpTransport(url: string): Promise<MailTransport> {
   const nodemailer = await import("nodemailer");
   return nodemailer.createTransport(url);
 }

@@ -1,38 +1,36 @@
 import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import type { Requester } from "../auth/account.js";
+import { failureStatus, type Failure } from "../auth/failures.js";
 import { usesHttps, type Config } from "../config.js";
-import { createFlash, type FlashStore } from "./flash.js";
-import type { ContextOptions, createContextFactory } from "../trpc/context.js";
+import type { Authentication } from "../http/authenticate.js";
 import type { Services } from "../services.js";
-import { createCallerFactory, errorDetails } from "../trpc/init.js";
+import { createCallerFactory, failureOf } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
+import { afterChangeHint, createFlash, type FlashStore } from "../http/flash.js";
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
 
-/** A procedure's outcome as a value, so route modules never need tRPC's error classes at run time. */
-export type CallResult<T> =
-  | { ok: true; data: T }
-  | {
-      ok: false;
-      status: number;
-      message: string;
-      reason: string | null;
-      field: string | null;
-      fieldErrors: Record<string, string[] | undefined> | null;
-    };
+/**
+ * A procedure's outcome as a value, so route modules never need tRPC's error classes at run time.
+ * The status comes from the failure catalogue, like every other door's.
+ */
+export type CallResult<T> = { ok: true; data: T } | { ok: false; status: number; failure: Failure };
 
 /** What the pages may know of the configuration. */
-export type PageSettings = Pick<
+export type PageConfig = Pick<
   Config,
-  "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles" | "darkStyles" | "afterPasswordChange"
->;
+  "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles" | "darkStyles"
+> & {
+  /** What a change will do to this and other devices, said on the form before it happens. */
+  afterChangeHint: string;
+};
 
 export type LoadContext = {
-  /** tRPC procedures, called in-process with this request's session and response headers. */
+  /** tRPC procedures, called in-process with this request's authentication and response headers. */
   trpc: Caller;
   call<T>(procedure: (trpc: Caller) => Promise<T>): Promise<CallResult<T>>;
-  settings: PageSettings;
+  config: PageConfig;
   /** The CSRF token the no-JavaScript forms carry, bound to this session; null when signed out. */
   formToken: string | null;
   /** Whether a submitted form token fits this session (always true when no cookie session is in play). */
@@ -47,35 +45,43 @@ declare module "@remix-run/server-runtime" {
   interface AppLoadContext extends LoadContext {}
 }
 
-export function createLoadContextFactory(services: Services, createContext: ReturnType<typeof createContextFactory>) {
+export type LoadContextInput = {
+  request: Request;
+  requester: Requester;
+  auth: Authentication | null;
+  resHeaders: Headers;
+  cspNonce: string;
+};
+
+export function createLoadContextFactory(services: Services) {
   const { config } = services;
-  const settings: PageSettings = {
+  const pageConfig: PageConfig = {
     loginUrl: config.loginUrl,
     minPasswordLength: config.minPasswordLength,
     maxPasswordLength: config.maxPasswordLength,
     readOnly: config.readOnly,
     styles: config.styles,
     darkStyles: config.darkStyles,
-    afterPasswordChange: config.afterPasswordChange,
+    afterChangeHint: afterChangeHint(config),
   };
   const secureCookies = usesHttps(config);
-  return async function createLoadContext(options: ContextOptions & { cspNonce: string }): Promise<LoadContext> {
-    const context = await createContext(options);
-    const trpc = createCaller(context);
-    const cookieSession = context.auth?.via === "cookie" ? context.auth.session.id : null;
+  return function createLoadContext({ request, requester, auth, resHeaders, cspNonce }: LoadContextInput): LoadContext {
+    const trpc = createCaller({ services, requester, auth, resHeaders });
+    const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
     return {
       trpc,
-      settings,
-      cspNonce: options.cspNonce,
-      flash: createFlash(options.req, options.resHeaders, secureCookies),
+      config: pageConfig,
+      cspNonce,
+      flash: createFlash(request, resHeaders, secureCookies),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {
         try {
           return { ok: true, data: await procedure(trpc) };
         } catch (error) {
-          if (!(error instanceof TRPCError)) throw error;
-          return { ok: false, status: getHTTPStatusCodeFromError(error), ...errorDetails(error) };
+          const failure = error instanceof TRPCError ? failureOf(error) : null;
+          if (!failure) throw error;
+          return { ok: false, status: failureStatus(failure.reason), failure };
         }
       },
     };

@@ -25,7 +25,7 @@ export function createClient(options: ClientOptions) {
   });
 }
 
-export type Client = ReturnType<typeof createClient>;
+export type AppClient = ReturnType<typeof createClient>;
 
 /** Narrows an unknown error to the app's typed tRPC error (`error.data.reason`, `fieldErrors`, ...). */
 export function isAppError(error: unknown): error is TRPCClientError<AppRouter> {

@@ -1,35 +1,15 @@
-import type { Client } from "../auth/events.js";
-import type { Session, SessionUser } from "../auth/sessions.js";
+import type { Requester } from "../auth/account.js";
+import type { Authentication } from "../http/authenticate.js";
 import type { Services } from "../services.js";
 
-export type Auth = { user: SessionUser; session: Session; via: "cookie" | "bearer" };
-
+/**
+ * A procedure's context: the app's services and what server/http already established about the
+ * request (who sent it, who it is signed in as). Procedures never look at headers themselves.
+ */
 export type Context = {
   services: Services;
-  req: Request;
-  /** Headers for the response, whichever door the call came through (HTTP, Remix, JSON). */
+  requester: Requester;
+  auth: Authentication | null;
+  /** Headers for the response, whichever door the call came through (HTTP or the pages' caller). */
   resHeaders: Headers;
-  client: Client;
-  auth: Auth | null;
 };
-
-export type ContextOptions = { req: Request; resHeaders: Headers; client: Client };
-
-/**
- * Builds each request's context: validates the session (bearer token first, then cookie) against
- * the database once, and queues a renewed or blank cookie when the session service asks for one.
- */
-export function createContextFactory(services: Services) {
-  return async function createContext({ req, resHeaders, client }: ContextOptions): Promise<Context> {
-    const base = { services, req, resHeaders, client };
-    const bearer = services.sessions.readBearerToken(req.headers.get("authorization"));
-    const cookie = bearer ? null : services.sessions.readCookieToken(req.headers.get("cookie"));
-    const token = bearer ?? cookie;
-    if (!token) return { ...base, auth: null };
-
-    const { valid, cookie: setCookie } = await services.sessions.validate(token);
-    if (cookie && setCookie) resHeaders.append("Set-Cookie", setCookie);
-    if (!valid) return { ...base, auth: null };
-    return { ...base, auth: { ...valid, via: bearer ? "bearer" : "cookie" } };
-  };
-}

@@ -1,55 +1,63 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { fail, failureTrpcCode, type Failure, type FailureReason, type FieldName } from "../auth/failures.js";
 import type { Context } from "./context.js";
+import type { InputField } from "./inputs.js";
 
-/** A refusal from a domain function, carried as the TRPCError's cause so the formatter can expose it. */
-export class DomainFailure extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = "DomainFailure";
+/** A refusal from a flow, carried as the TRPCError's cause so the formatter and the pages' caller can read it back. */
+export class FlowFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+    this.name = "FlowFailure";
   }
 }
 
-/** What every door shows of an error: one short message, the reason code and the field errors. */
-export function errorDetails(error: TRPCError) {
-  const zodError = error.cause instanceof z.ZodError ? error.cause : null;
-  const domain = error.cause instanceof DomainFailure ? error.cause : null;
-  return {
-    // An unexpected error's own message could hold SQL or paths: never show it.
-    message:
-      error.code === "INTERNAL_SERVER_ERROR"
-        ? "Something went wrong on our side. Please try again."
-        : zodError
-          ? describeZodError(zodError)
-          : error.message,
-    reason: domain?.reason ?? (zodError ? "invalid_input" : null),
-    field: domain?.field ?? null,
-    fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : null,
-  };
+/** The one mapping from a flow's failure to tRPC: the code comes from the failure catalogue. */
+export function toTRPCError(failure: Failure): TRPCError {
+  return new TRPCError({ code: failureTrpcCode(failure.reason), message: failure.message, cause: new FlowFailure(failure) });
 }
+
+/** The failure a TRPCError stands for: a flow's own, zod's verdict on the input, or null for an unexpected error. */
+export function failureOf(error: TRPCError): Failure | null {
+  if (error.cause instanceof FlowFailure) return error.cause.failure;
+  if (error.cause instanceof z.ZodError) return fail("invalid_input", { detail: describeZodError(error.cause) });
+  return null;
+}
+
+/** What `error.data` holds on every tRPC error: typed, so a misspelt reason or field does not compile. */
+export type AppErrorData = {
+  reason: FailureReason | null;
+  field: FieldName | null;
+  fieldErrors: Partial<Record<InputField, string[]>> | null;
+  retryAfterSeconds: number | null;
+};
 
 const t = initTRPC.context<Context>().create({
   // Never include stack traces, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error }) {
-    const { message, ...details } = errorDetails(error);
+    const failure = failureOf(error);
+    const zodError = error.cause instanceof z.ZodError ? error.cause : null;
+    const data: AppErrorData = {
+      reason: failure?.reason ?? null,
+      field: failure?.field ?? null,
+      fieldErrors: zodError ? (z.flattenError(zodError).fieldErrors as Partial<Record<InputField, string[]>>) : null,
+      retryAfterSeconds: failure?.retryAfterSeconds ?? null,
+    };
     return {
       ...shape,
-      message,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...details },
+      // An unexpected error's own message could hold SQL or paths: never show it.
+      message: failure?.message ?? (error.code === "INTERNAL_SERVER_ERROR" ? "Something went wrong on our side. Please try again." : error.message),
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...data },
     };
   },
 });
 
 function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];
-  if (!issue) return "Invalid input.";
+  if (!issue) return "";
   const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-  return `Invalid input. ${where}${issue.message}`;
+  return `${where}${issue.message}`;
 }
 
 export const router = t.router;
@@ -58,8 +66,6 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** After this middleware `ctx.auth` is non-null: procedures never check the session again. */
 export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
-  if (!ctx.auth) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  if (!ctx.auth) throw toTRPCError(fail("not_signed_in"));
   return next({ ctx: { ...ctx, auth: ctx.auth } });
 });
-
-export { TRPCError };

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { openDatabase, type Db } from "../../db/database.js";
 import { sessionStatements } from "../../db/sessions.js";
 import { createUserQueries } from "../../db/users.js";
-import { passwordHasher } from "../../server/auth/passwords.js";
+import { cheapHasher } from "./cheap-hasher.js";
 import { tempDir } from "./temp.js";
 
 /** A migrated SQLite file of its own, with one user whose password is known. */
@@ -15,11 +15,11 @@ export async function databaseWithUser(password: string) {
     id: userId,
     username: "alice",
     email: "alice@example.com",
-    passwordHash: await passwordHasher.hash(password),
+    passwordHash: await cheapHasher.hash(password),
     createdAt: Date.now(),
   });
-  const addSession = (id: string) =>
-    sessionStatements(db).insert.run(id, 4_102_444_800, userId, 0);
+  const addSession = (id: string, credentialVersion = 0) =>
+    sessionStatements(db).insert.run(id, 4_102_444_800, userId, Date.now(), credentialVersion);
   return {
     db,
     users,

@@ -1,17 +1,19 @@
 import { join } from "node:path";
 import { createApp, type App, type AppOptions } from "../../server/app.js";
+import { cheapHasher } from "./cheap-hasher.js";
 import { tempDir } from "./temp.js";
 
 export type TestServer = { url: string; app: App; databasePath: string; close: () => Promise<void> };
 
 /**
  * The real app on a random loopback port with its own temporary SQLite file. The environment is
- * empty so that variables set on the machine cannot change what a test sees.
+ * empty so that variables set on the machine cannot change what a test sees, and passwords are
+ * hashed with cheap Argon2id parameters unless the test passes a hasher of its own.
  */
 export async function startServer(options: AppOptions = {}): Promise<TestServer> {
   const dir = tempDir();
   const databasePath = join(dir.path, "app.db");
-  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent", ...options });
+  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent", passwordHasher: cheapHasher, ...options });
   const url = await app.listen();
   return {
     url,

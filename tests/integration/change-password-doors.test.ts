@@ -95,7 +95,9 @@ describe("what a successful change answers", () => {
       signedOut: true,
       redirectTo: "/login",
       revokedSessions: 3,
+      otherDevices: "signed-out",
       otherSessionsEnded: 2,
+      otherSessionsKept: 0,
     });
     expect(await client.auth.me.query()).toBeNull();
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkNewPassword, policyMessages } from "../../server/auth/password-policy.js";
+import { failureCatalogue } from "../../server/auth/failures.js";
+import { checkNewPassword } from "../../server/auth/password-policy.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { doors, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -8,13 +9,13 @@ const limits = { minPasswordLength: 12, maxPasswordLength: 128 };
 
 describe("the policy, as a function", () => {
   it.each([
-    ["qwerty123456", policyMessages.commonPassword],
-    ["QWERTY123456", policyMessages.commonPassword],
-    ["1q2w3e4r5t6y", policyMessages.commonPassword],
-    ["a\u0000bcdefghijklm", policyMessages.invalidCharacters],
-    ["tab\tinside password", policyMessages.invalidCharacters],
-    ["lone \ud800 surrogate!", policyMessages.invalidCharacters],
-    ["lone \udfff low surrogate", policyMessages.invalidCharacters],
+    ["qwerty123456", failureCatalogue.common_password.message],
+    ["QWERTY123456", failureCatalogue.common_password.message],
+    ["1q2w3e4r5t6y", failureCatalogue.common_password.message],
+    ["a\u0000bcdefghijklm", failureCatalogue.invalid_characters.message],
+    ["tab\tinside password", failureCatalogue.invalid_characters.message],
+    ["lone \ud800 surrogate!", failureCatalogue.invalid_characters.message],
+    ["lone \udfff low surrogate", failureCatalogue.invalid_characters.message],
   ])("refuses %j", (password, message) => {
     expect(checkNewPassword(password, { limits })?.message).toBe(message);
   });
@@ -40,7 +41,7 @@ describe("the policy, as a function", () => {
     expect(checkNewPassword("ALICE_the_great", context)?.reason).toBe("same_as_username");
     expect(checkNewPassword("Alice@Example.com", context)?.reason).toBe("same_as_email");
     expect(checkNewPassword("current one 12", context)?.reason).toBe("same_as_current");
-    expect(checkNewPassword("current one 12", context)?.message).toBe(policyMessages.sameAsCurrent);
+    expect(checkNewPassword("current one 12", context)?.message).toBe(failureCatalogue.same_as_current.message);
   });
 
   it("refuses a password over the byte cap before normalising it", () => {
@@ -59,10 +60,10 @@ const password = "original password 1";
 
 describe.each(doors)("the policy through the $name door", (door) => {
   it.each([
-    ["a common password", "qwerty123456", policyMessages.commonPassword],
-    ["the current password", password, policyMessages.sameAsCurrent],
-    ["a lone surrogate", "lone \ud800 surrogate!", policyMessages.invalidCharacters],
-    ["a NUL byte", "with\u0000nul byte inside", policyMessages.invalidCharacters],
+    ["a common password", "qwerty123456", failureCatalogue.common_password.message],
+    ["the current password", password, failureCatalogue.same_as_current.message],
+    ["a lone surrogate", "lone \ud800 surrogate!", failureCatalogue.invalid_characters.message],
+    ["a NUL byte", "with\u0000nul byte inside", failureCatalogue.invalid_characters.message],
   ])("refuses %s with 422 and its own message", async (_name, newPassword, message) => {
     const account = await door.signUp(server.url, uniqueName(door.name), password);
     const outcome = await account.attempt({ currentPassword: password, newPassword, confirmNewPassword: newPassword });
@@ -74,7 +75,7 @@ describe.each(doors)("the policy through the $name door", (door) => {
     const username = uniqueName(`${door.name}_long_name`);
     const account = await door.signUp(server.url, username, password);
     const outcome = await account.attempt({ currentPassword: password, newPassword: username, confirmNewPassword: username });
-    expect(outcome).toEqual({ status: 422, message: policyMessages.sameAsUsername });
+    expect(outcome).toEqual({ status: 422, message: failureCatalogue.same_as_username.message });
   });
 });
 
@@ -97,6 +98,6 @@ describe("NFKC on set and on verify", () => {
       confirm_password: "Password1234",
     });
     expect(response.status).toBe(422);
-    expect(await response.text()).toContain(policyMessages.commonPassword);
+    expect(await response.text()).toContain(failureCatalogue.common_password.message);
   });
 });

@@ -1,38 +1,55 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { changePassword, type ChangePasswordDeps } from "../../server/auth/change-password.js";
-import { passwordHasher } from "../../server/auth/passwords.js";
-import { createSessionService, sessionIdOf } from "../../server/auth/sessions.js";
-import { createThrottle } from "../../server/auth/throttle.js";
+import { changePassword, type ChangePasswordInput } from "../../server/auth/change-password.js";
+import type { AuthDependencies, AuthRules } from "../../server/auth/dependencies.js";
+import { sessionIdOf } from "../../server/auth/sessions.js";
+import { authDependencies } from "../helpers/auth-dependencies.js";
+import { cheapHasher } from "../helpers/cheap-hasher.js";
 import { databaseWithUser } from "../helpers/database.js";
 
+/**
+ * Every rule of the change-password flow, against the flow itself on a real SQLite file, with
+ * cheap hashing: the doors' tests only check that they reach it.
+ */
+
 const current = "current password 1";
-const settings = {
-  readOnly: false,
-  invalidateSessions: true,
-  afterPasswordChange: "sign-in-again" as "sign-in-again" | "stay-signed-in",
-  minPasswordLength: 12,
-  maxPasswordLength: 128,
-};
+const thisDevice = "this-device";
 
 let fixture: Awaited<ReturnType<typeof databaseWithUser>>;
-let deps: ChangePasswordDeps;
+let deps: AuthDependencies;
 
 beforeEach(async () => {
   fixture = await databaseWithUser(current);
-  const throttle = createThrottle(fixture.db, { accountAttempts: 50, ipAttempts: 50, windowSeconds: 900 });
-  const sessions = createSessionService(fixture.db, { cookieName: "session", secure: false, endSessionsOnPasswordChange: true });
-  deps = { users: fixture.users, passwords: passwordHasher, throttle, sessions, settings };
+  fixture.addSession(thisDevice);
+  deps = authDependencies(fixture.db);
 });
 afterEach(() => fixture.close());
 
-const change = (input: { currentPassword: string; newPassword: string; confirmNewPassword?: string }, over = {}) =>
-  changePassword({ ...deps, settings: { ...settings, ...over } }, { user: alice(), ip: "127.0.0.1", ...input });
+type Attempt = { currentPassword: string; newPassword: string; confirmNewPassword?: string };
 
-const alice = () => ({ id: fixture.userId, username: "alice", email: "alice@example.com" });
-
-async function storedHash() {
-  return (await fixture.users.findById(fixture.userId))!.passwordHash;
+/** The owner, signed in on `thisDevice`, asks for a change. */
+function asOwner(attempt: Attempt): ChangePasswordInput {
+  const { currentPassword, ...rest } = attempt;
+  return {
+    authority: {
+      by: "owner",
+      session: { id: thisDevice, userId: fixture.userId, credentialVersion: 0 },
+      currentPassword,
+      requester: { ip: "127.0.0.1", userAgent: "test" },
+    },
+    ...rest,
+  };
 }
+
+const change = (attempt: Attempt, rules: Partial<AuthRules> = {}) =>
+  changePassword({ ...deps, rules: { ...deps.rules, ...rules } }, asOwner(attempt));
+
+const valid = { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" };
+
+async function storedUser() {
+  return (await fixture.users.findById(fixture.userId))!;
+}
+
+const sessionIds = () => (fixture.db.prepare("SELECT id FROM session ORDER BY id").pluck().all() as string[]);
 
 describe("changePassword: each rule, with the seed's messages", () => {
   it("refuses everything in read-only mode, before any other check", async () => {
@@ -46,12 +63,7 @@ describe("changePassword: each rule, with the seed's messages", () => {
     ["confirmation", { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "" }, "confirmNewPassword"],
   ] as const)("refuses a missing %s", async (_name, input, field) => {
     const result = await change(input);
-    expect(result).toEqual({
-      ok: false,
-      reason: "missing_fields",
-      message: "Form is invalid. Missing one or more fields.",
-      field,
-    });
+    expect(result).toEqual({ ok: false, reason: "missing_fields", message: "Form is invalid. Missing one or more fields.", field });
   });
 
   it("refuses a new password shorter than the minimum", async () => {
@@ -73,17 +85,16 @@ describe("changePassword: each rule, with the seed's messages", () => {
   });
 
   it("refuses a wrong current password and changes nothing", async () => {
-    fixture.addSession("s1");
-    const before = await storedHash();
-    const result = await change({ currentPassword: "not it at all", newPassword: "new password 12", confirmNewPassword: "new password 12" });
+    const before = await storedUser();
+    const result = await change({ ...valid, currentPassword: "not it at all" });
     expect(result).toMatchObject({ reason: "incorrect_password", message: "Incorrect password.", field: "currentPassword" });
-    expect(await storedHash()).toBe(before);
-    expect(fixture.sessionCount()).toBe(1);
+    expect(await storedUser()).toEqual(before);
+    expect(sessionIds()).toEqual([thisDevice]);
   });
 
   it("skips the confirmation check when an API client leaves it out", async () => {
     const result = await change({ currentPassword: current, newPassword: "new password 12" });
-    expect(result).toMatchObject({ ok: true, revokedSessions: 0 });
+    expect(result).toMatchObject({ ok: true, revokedSessions: 1, otherSessionsEnded: 0 });
   });
 });
 
@@ -98,6 +109,15 @@ describe("changePassword: order of checks", () => {
     expect(result).toMatchObject({ reason: "mismatch" });
   });
 
+  it("reports the seed's mismatch before our own checks (a common or unchanged password)", async () => {
+    expect(await change({ currentPassword: current, newPassword: "password1234", confirmNewPassword: "password12345" })).toMatchObject({
+      reason: "mismatch",
+    });
+    expect(await change({ currentPassword: current, newPassword: current, confirmNewPassword: `${current}!` })).toMatchObject({
+      reason: "mismatch",
+    });
+  });
+
   it("reports missing fields before the length", async () => {
     const result = await change({ currentPassword: "", newPassword: "short", confirmNewPassword: "short" });
     expect(result).toMatchObject({ reason: "missing_fields" });
@@ -108,7 +128,7 @@ describe("changePassword: what counts as a character", () => {
   it("counts Unicode code points: twelve emoji are twelve characters", async () => {
     const emoji = "🔑".repeat(12); // 24 UTF-16 code units
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
-    expect(await passwordHasher.verify(await storedHash(), emoji)).toBe(true);
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, emoji)).toBe(true);
   });
 
   it("does not let UTF-16 length pass a password that is too short in code points", async () => {
@@ -124,55 +144,129 @@ describe("changePassword: what counts as a character", () => {
   it("keeps whitespace: twelve spaces are a password, and a padded one is not the trimmed one", async () => {
     const spaces = " ".repeat(12);
     expect(await change({ currentPassword: current, newPassword: spaces, confirmNewPassword: spaces })).toMatchObject({ ok: true });
-    expect(await passwordHasher.verify(await storedHash(), spaces)).toBe(true);
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, spaces)).toBe(true);
 
+    // The first change signed this device out; sign it in again under the new version.
+    fixture.addSession(thisDevice, 1);
     const padded = "  padded password  ";
-    expect(await change({ currentPassword: spaces, newPassword: padded, confirmNewPassword: padded })).toMatchObject({ ok: true });
-    expect(await passwordHasher.verify(await storedHash(), "padded password")).toBe(false);
-    expect(await passwordHasher.verify(await storedHash(), padded)).toBe(true);
+    const again = await changePassword(deps, {
+      ...asOwner({ currentPassword: spaces, newPassword: padded, confirmNewPassword: padded }),
+      authority: { by: "owner", session: { id: thisDevice, userId: fixture.userId, credentialVersion: 1 }, currentPassword: spaces, requester: { ip: "127.0.0.1", userAgent: null } },
+    });
+    expect(again).toMatchObject({ ok: true });
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, "padded password")).toBe(false);
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, padded)).toBe(true);
   });
 });
 
-describe("changePassword: success", () => {
-  it("stores a new hash, records the time and deletes every session of the user", async () => {
+describe("changePassword: what it did, exactly", () => {
+  it("stores a new hash, moves the credential version on, records the time and ends every session", async () => {
     fixture.addSession("s1");
     fixture.addSession("s2");
-    const result = await changePassword(
-      { ...deps, now: () => 1_700_000_000_000 },
-      { user: alice(), ip: "127.0.0.1", currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" },
-    );
-    expect(result).toEqual({
+    const result = await changePassword({ ...deps, now: () => 1_700_000_000_000 }, asOwner(valid));
+    expect(result).toMatchObject({
       ok: true,
-      revokedSessions: 2,
-      otherSessionsEnded: 2,
       changedAt: 1_700_000_000_000,
+      thisDevice: "signed-out",
       newSession: null,
+      otherDevices: "signed-out",
+      otherSessionsEnded: 2,
+      otherSessionsKept: 0,
+      revokedSessions: 3,
     });
-    expect(fixture.sessionCount()).toBe(0);
-    const user = await fixture.users.findById(fixture.userId);
-    expect(user?.passwordChangedAt).toBe(1_700_000_000_000);
-    expect(await passwordHasher.verify(user!.passwordHash, "new password 12")).toBe(true);
-    expect(await passwordHasher.verify(user!.passwordHash, current)).toBe(false);
+    expect(sessionIds()).toEqual([]);
+    const user = await storedUser();
+    expect(user.passwordChangedAt).toBe(1_700_000_000_000);
+    expect(user.credentialVersion).toBe(1);
+    expect(await cheapHasher.verify(user.passwordHash, "new password 12")).toBe(true);
+    expect(await cheapHasher.verify(user.passwordHash, current)).toBe(false);
   });
 
-  it("keeps sessions when invalidateSessions is off", async () => {
-    fixture.addSession("s1");
-    const result = await change({ currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" }, { invalidateSessions: false });
-    expect(result).toMatchObject({ ok: true, revokedSessions: 0 });
-    expect(fixture.sessionCount()).toBe(1);
+  it("with invalidateSessions off and sign-in-again: only this device is signed out, the others carry over", async () => {
+    fixture.addSession("other");
+    const result = await change(valid, { invalidateSessions: false });
+    expect(result).toMatchObject({ ok: true, thisDevice: "signed-out", otherDevices: "kept", otherSessionsKept: 1, otherSessionsEnded: 0, revokedSessions: 1 });
+    expect(fixture.db.prepare("SELECT id, credential_version FROM session").all()).toEqual([{ id: "other", credential_version: 1 }]);
   });
 
-  it("in stay-signed-in mode replaces this session with a fresh one in the same transaction", async () => {
-    fixture.addSession("this-device");
+  it("with invalidateSessions off and stay-signed-in: every session, this one included, carries over", async () => {
+    fixture.addSession("other");
+    const result = await change(valid, { invalidateSessions: false, afterPasswordChange: "stay-signed-in" });
+    expect(result).toMatchObject({ ok: true, thisDevice: "kept", newSession: null, otherDevices: "kept", otherSessionsKept: 1, revokedSessions: 0 });
+    expect(fixture.db.prepare("SELECT id, credential_version FROM session ORDER BY id").all()).toEqual([
+      { id: "other", credential_version: 1 },
+      { id: thisDevice, credential_version: 1 },
+    ]);
+  });
+
+  it("in stay-signed-in mode replaces this session with a fresh one under the new version, in the same transaction", async () => {
     fixture.addSession("other-device");
-    const result = await changePassword(
-      { ...deps, settings: { ...settings, afterPasswordChange: "stay-signed-in" } },
-      { user: alice(), sessionId: "this-device", ip: "127.0.0.1", currentPassword: current, newPassword: "new password 12" },
-    );
+    const result = await change({ currentPassword: current, newPassword: "new password 12" }, { afterPasswordChange: "stay-signed-in" });
     if (!result.ok) throw new Error(result.message);
-    expect(result).toMatchObject({ revokedSessions: 2, otherSessionsEnded: 1 });
-    expect(result.newSession?.cookie).toMatch(new RegExp(`^session=${result.newSession?.token}; HttpOnly`));
-    const rows = fixture.db.prepare("SELECT id, created_at FROM session").all() as { id: string; created_at: number }[];
-    expect(rows).toEqual([{ id: sessionIdOf(result.newSession!.token), created_at: result.changedAt + 1 }]);
+    expect(result).toMatchObject({ thisDevice: "new-session", otherDevices: "signed-out", revokedSessions: 2, otherSessionsEnded: 1 });
+    const rows = fixture.db.prepare("SELECT id, credential_version FROM session").all();
+    expect(rows).toEqual([{ id: sessionIdOf(result.newSession!.token), credential_version: 1 }]);
+    expect((await deps.sessions.validate(result.newSession!.token)).valid?.user.username).toBe("alice");
+  });
+
+  it("does not count expired or already void sessions as signed-out devices", async () => {
+    fixture.db.prepare("INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)").run("expired", 1, fixture.userId, 0, 0);
+    fixture.addSession("void", 7);
+    fixture.addSession("live");
+    expect(await change(valid)).toMatchObject({ ok: true, otherSessionsEnded: 1, revokedSessions: 2 });
+    expect(sessionIds()).toEqual([]);
+  });
+
+  it("records the success and queues exactly one notice that tells the truth about other devices", async () => {
+    await change(valid, { invalidateSessions: false });
+    const notices = fixture.db.prepare("SELECT body FROM outbox").pluck().all() as string[];
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain("Devices already signed in to your account stay signed in.");
+    expect(notices[0]).not.toContain("has been signed out");
+    expect(fixture.db.prepare("SELECT type FROM auth_event").pluck().all()).toEqual(["password_change_succeeded"]);
+  });
+});
+
+describe("changePassword: races, decided by credential versions", () => {
+  it("answers conflict, not 'incorrect', when the password changed after this request was authenticated", async () => {
+    expect(await change(valid)).toMatchObject({ ok: true });
+    // The same request's view of its session (version 0) is now stale.
+    const result = await change({ currentPassword: "new password 12", newPassword: "third password 3" });
+    expect(result).toMatchObject({ ok: false, reason: "conflict" });
+  });
+
+  it("a session started with the version read before a change is void after it, whatever the clock", async () => {
+    const before = await storedUser();
+    // A login that read the user (hash and version) before the change, and stores its session after.
+    expect(await change(valid)).toMatchObject({ ok: true });
+    const late = await deps.sessions.create(fixture.userId, before.credentialVersion);
+    expect((await deps.sessions.validate(late.token)).valid).toBeNull();
+    expect(sessionIds()).toEqual([]);
+    const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion);
+    expect((await deps.sessions.validate(fresh.token)).valid?.user.id).toBe(fixture.userId);
+  });
+});
+
+describe("changePassword by an administrator (npm run passwd)", () => {
+  const asAdministrator = (newPassword: string, username = "alice"): ChangePasswordInput => ({
+    authority: { by: "administrator", username },
+    newPassword,
+  });
+
+  it("sets the password without the current one and signs every device out", async () => {
+    const result = await changePassword(deps, asAdministrator("set by the admin 1"));
+    expect(result).toMatchObject({ ok: true, thisDevice: "none", otherDevices: "signed-out", otherSessionsEnded: 1 });
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, "set by the admin 1")).toBe(true);
+  });
+
+  it("refuses an unknown user, the current password and read-only mode", async () => {
+    expect(await changePassword(deps, asAdministrator("whatever password 1", "ghost"))).toMatchObject({
+      reason: "no_such_user",
+      message: 'There is no user called "ghost".',
+    });
+    expect(await changePassword(deps, asAdministrator(current))).toMatchObject({ reason: "same_as_current" });
+    expect(await changePassword({ ...deps, rules: { ...deps.rules, readOnly: true } }, asAdministrator("whatever password 1"))).toMatchObject({
+      reason: "read_only",
+    });
   });
 });

@@ -26,6 +26,7 @@ describe("openDatabase", () => {
       { version: 1, name: "init" },
       { version: 2, name: "security" },
       { version: 3, name: "outbox" },
+      { version: 4, name: "credential_version" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -33,7 +34,7 @@ describe("openDatabase", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(3);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(4);
     again.close();
   });
 

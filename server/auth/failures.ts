@@ -1,0 +1,126 @@
+/**
+ * The one catalogue of failures. Every refusal of every flow is one of these reasons, and each
+ * reason says once how it travels: its HTTP status, its tRPC code (whose status tRPC derives and
+ * a test checks against ours) and its message. A rule returns `fail(reason, ...)`; the doors only
+ * look the reason up here. Plain data: nothing HTTP or tRPC is imported.
+ */
+
+/** Every field a failure can point at: the inputs of all flows, in the API's (camelCase) names. */
+export type FieldName =
+  | "username"
+  | "email"
+  | "password"
+  | "confirmPassword"
+  | "currentPassword"
+  | "newPassword"
+  | "confirmNewPassword";
+
+type TrpcCode =
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "METHOD_NOT_SUPPORTED"
+  | "CONFLICT"
+  | "UNPROCESSABLE_CONTENT"
+  | "TOO_MANY_REQUESTS"
+  | "SERVICE_UNAVAILABLE";
+
+type Entry<Params = never> = {
+  status: number;
+  trpcCode: TrpcCode;
+  message: [Params] extends [never] ? string : (params: Params) => string;
+};
+
+const invalid = { status: 422, trpcCode: "UNPROCESSABLE_CONTENT" } as const;
+
+export const failureCatalogue = {
+  // The seed's messages, word for word (piccolo_api change_password).
+  read_only: { status: 405, trpcCode: "METHOD_NOT_SUPPORTED", message: "Running in read only mode" },
+  missing_fields: { ...invalid, message: "Form is invalid. Missing one or more fields." },
+  too_short: { ...invalid, message: ({ min }: { min: number }) => `Password must be at least ${min} characters long.` },
+  mismatch: { ...invalid, message: "Passwords do not match." },
+  incorrect_password: { ...invalid, message: "Incorrect password." },
+  // Ours.
+  too_long: { ...invalid, message: ({ max }: { max: number }) => `Password must be at most ${max} characters long.` },
+  invalid_characters: {
+    ...invalid,
+    message: "Password contains characters that cannot be used (control characters or broken Unicode).",
+  },
+  common_password: { ...invalid, message: "This password is too common. Choose one that is harder to guess." },
+  same_as_username: { ...invalid, message: "Password must not be your username." },
+  same_as_email: { ...invalid, message: "Password must not be your email address." },
+  same_as_current: { ...invalid, message: "New password must be different from your current password." },
+  rate_limited: {
+    status: 429,
+    trpcCode: "TOO_MANY_REQUESTS",
+    message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => `Too many failed attempts. Try again in ${waitText(retryAfterSeconds)}.`,
+  },
+  conflict: {
+    status: 409,
+    trpcCode: "CONFLICT",
+    message: "Your password was just changed by another request. Sign in again with the new password.",
+  },
+  not_signed_in: { status: 401, trpcCode: "UNAUTHORIZED", message: "Sign in first." },
+  unknown_user: { status: 401, trpcCode: "UNAUTHORIZED", message: "Your account no longer exists." },
+  no_such_user: {
+    status: 404,
+    trpcCode: "NOT_FOUND",
+    message: ({ username }: { username: string }) => `There is no user called "${username}".`,
+  },
+  // One message for both cases, so the form does not tell which usernames exist.
+  invalid_credentials: { status: 401, trpcCode: "UNAUTHORIZED", message: "Incorrect username or password." },
+  missing_credentials: { ...invalid, message: "Enter your username and password." },
+  invalid_username: { ...invalid, message: "Usernames are 3 to 32 letters, digits, dots, dashes or underscores." },
+  invalid_email: { ...invalid, message: "Enter a valid email address." },
+  username_taken: { status: 409, trpcCode: "CONFLICT", message: "That username is already taken." },
+  email_taken: { status: 409, trpcCode: "CONFLICT", message: "That email address is already registered." },
+  /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
+  invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
+} as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;
+
+type Catalogue = typeof failureCatalogue;
+export type FailureReason = keyof Catalogue;
+
+type ParamsOf<R extends FailureReason> = Catalogue[R]["message"] extends (params: infer P) => string ? P : never;
+
+export type Failure<R extends FailureReason = FailureReason> = {
+  ok: false;
+  reason: R;
+  message: string;
+  field?: FieldName;
+  /** With `rate_limited`: when to try again. */
+  retryAfterSeconds?: number;
+};
+
+type Extra = { field?: FieldName };
+type FailArgs<R extends FailureReason> = [ParamsOf<R>] extends [never] ? [extra?: Extra] : [params: ParamsOf<R> & Extra];
+
+/** The failure value for a reason, its message filled in from the catalogue. */
+export function fail<R extends FailureReason>(reason: R, ...[details]: FailArgs<R>): Failure<R> {
+  const entry: { message: string | ((params: never) => string) } = failureCatalogue[reason];
+  const params = (details ?? {}) as Extra & Record<string, unknown>;
+  const message = typeof entry.message === "string" ? entry.message : entry.message(params as never);
+  const failure: Failure<R> = { ok: false, reason, message };
+  if (params.field !== undefined) failure.field = params.field;
+  if (typeof params.retryAfterSeconds === "number") failure.retryAfterSeconds = params.retryAfterSeconds;
+  return failure;
+}
+
+export function failureStatus(reason: FailureReason): number {
+  return failureCatalogue[reason].status;
+}
+
+export function failureTrpcCode(reason: FailureReason): TrpcCode {
+  return failureCatalogue[reason].trpcCode;
+}
+
+export function isFailureReason(value: unknown): value is FailureReason {
+  return typeof value === "string" && Object.hasOwn(failureCatalogue, value);
+}
+
+/** "15 minutes", "30 seconds". */
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}

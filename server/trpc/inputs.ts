@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/** Every procedure's input, in one place: the routers validate with them, the error shape is keyed by their fields. */
+export const registerInput = z.object({
+  username: z.string(),
+  email: z.string(),
+  password: z.string(),
+  confirmPassword: z.string().optional(),
+});
+
+export const loginInput = z.object({ username: z.string(), password: z.string() });
+
+export const changePasswordInput = z.object({
+  currentPassword: z.string(),
+  newPassword: z.string(),
+  confirmNewPassword: z.string().optional(),
+});
+
+/** The field names a client may find in `error.data.fieldErrors` and `error.data.field`. */
+export type InputField =
+  | keyof z.input<typeof registerInput>
+  | keyof z.input<typeof loginInput>
+  | keyof z.input<typeof changePasswordInput>;
