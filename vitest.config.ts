@@ -7,8 +7,10 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     minWorkers: 1,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous on purpose: these bound a hung test, they do not measure speed. A busy two-core
+    // machine can run a browser journey several times slower than a quiet one.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     env: { NODE_ENV: "production" },
     reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
