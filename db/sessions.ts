@@ -16,9 +16,12 @@ export function sessionStatements(db: Db) {
       "DELETE FROM session WHERE user_id = ? AND credential_version = ? AND expires_at > ?",
     ),
     deleteAll: db.prepare<[userId: string]>("DELETE FROM session WHERE user_id = ?"),
-    /** Sessions kept through a password change move to the new version with their user. */
-    carryOver: db.prepare<[newVersion: number, userId: string, oldVersion: number, exceptId: string]>(
-      "UPDATE session SET credential_version = ? WHERE user_id = ? AND credential_version = ? AND id != ?",
+    /**
+     * Live sessions kept through a password change move to the new version with their user; expired
+     * ones stay behind, void, and are not counted as devices.
+     */
+    carryOver: db.prepare<[newVersion: number, userId: string, oldVersion: number, nowSeconds: number, exceptId: string]>(
+      "UPDATE session SET credential_version = ? WHERE user_id = ? AND credential_version = ? AND expires_at > ? AND id != ?",
     ),
   };
 }

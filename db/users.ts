@@ -98,14 +98,15 @@ export function createUserQueries(db: Db) {
     if (version === undefined) return { updated: false };
     const own = input.ownSessionId;
     const ownSessionEnded = own !== null && input.endSessions !== "none" && sessions.deleteOne.run(own, userId).changes > 0;
+    const nowSeconds = Math.floor(input.changedAt / 1000);
     let otherSessionsEnded = 0;
     let otherSessionsKept = 0;
     if (input.endSessions === "all") {
-      otherSessionsEnded = sessions.deleteLive.run(userId, expected.credentialVersion, Math.floor(input.changedAt / 1000)).changes;
+      otherSessionsEnded = sessions.deleteLive.run(userId, expected.credentialVersion, nowSeconds).changes;
       sessions.deleteAll.run(userId);
     } else {
-      otherSessionsKept = sessions.carryOver.run(version, userId, expected.credentialVersion, own ?? "").changes;
-      if (own !== null && !ownSessionEnded) sessions.carryOver.run(version, userId, expected.credentialVersion, "");
+      otherSessionsKept = sessions.carryOver.run(version, userId, expected.credentialVersion, nowSeconds, own ?? "").changes;
+      if (own !== null && !ownSessionEnded) sessions.carryOver.run(version, userId, expected.credentialVersion, nowSeconds, "");
     }
     const fresh = input.newSession;
     if (fresh) sessions.insert.run(fresh.id, Math.floor(fresh.expiresAt.getTime() / 1000), userId, input.changedAt, version);

@@ -209,6 +209,12 @@ describe("changePassword: what it did, exactly", () => {
     expect((await deps.sessions.validate(result.newSession!.token)).valid?.user.username).toBe("alice");
   });
 
+  it("does not count expired sessions as devices that stay signed in", async () => {
+    fixture.db.prepare("INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)").run("expired", 1, fixture.userId, 0, 0);
+    fixture.addSession("live");
+    expect(await change(valid, { invalidateSessions: false })).toMatchObject({ ok: true, otherDevices: "kept", otherSessionsKept: 1 });
+  });
+
   it("does not count expired or already void sessions as signed-out devices", async () => {
     fixture.db.prepare("INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)").run("expired", 1, fixture.userId, 0, 0);
     fixture.addSession("void", 7);
