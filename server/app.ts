@@ -77,6 +77,11 @@ export async function createApp(options: AppOptions = {}) {
     if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
     }
+    // One origin policy: ours, above. Remix's own action check compares Origin with
+    // X-Forwarded-Host or Host, which a proxy may have rewritten; past our check the request is
+    // known to come from this site, so Remix is shown this site's own host and nothing else.
+    request.headers.set("host", url.host);
+    request.headers.delete("x-forwarded-host");
     const resHeaders = new Headers();
     if (setCookie) resHeaders.append("Set-Cookie", setCookie);
 
@@ -84,7 +89,7 @@ export async function createApp(options: AppOptions = {}) {
       return withQueuedHeaders(await trpc(request, requester, auth), resHeaders);
     }
 
-    const onChangePasswordPage = (url.pathname.replace(/\/+$/, "") || "/") === changePasswordPath;
+    const onChangePasswordPage = routesTo(url.pathname, changePasswordPath);
     if (onChangePasswordPage && !["GET", "HEAD", "POST"].includes(request.method)) {
       return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
     }
@@ -152,6 +157,21 @@ export async function createApp(options: AppOptions = {}) {
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * Whether a request path reaches a page the way Remix matches it: case-insensitively, percent-
+ * decoded, with or without trailing slashes. Our method rules must hold for every spelling that
+ * Remix would route to the page (`PUT /PRIVATE/CHANGE%2DPASSWORD/` included).
+ */
+function routesTo(pathname: string, pagePath: string): boolean {
+  let decoded = pathname;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    // Broken percent-encoding: Remix matches the raw text, so do we.
+  }
+  return (decoded.replace(/\/+$/, "") || "/").toLowerCase() === pagePath.toLowerCase();
+}
 
 function isJson(request: Request): boolean {
   const type = request.headers.get("content-type") ?? "";
