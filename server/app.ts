@@ -33,6 +33,8 @@ export type AppOptions = ConfigOptions & {
 } & ServiceOverrides;
 
 const changePasswordPath = "/private/change-password";
+/** Calls per tRPC batch request (our typed client does not batch; other tRPC clients may). */
+export const maxTrpcBatchSize = 10;
 
 /**
  * The composition root: builds the database, the auth services, the tRPC router's context and the
@@ -112,6 +114,9 @@ export async function createApp(options: AppOptions = {}) {
       endpoint: "/trpc",
       req: request,
       router: appRouter,
+      // One request must not buy unbounded password work: a batch of 60 registrations once cost
+      // 60 hashes. Larger batches get 400 before any procedure runs.
+      maxBatchSize: maxTrpcBatchSize,
       createContext: ({ resHeaders }) => ({ services, requester, auth, resHeaders }),
       onError: ({ error }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") onError(error.cause ?? error);

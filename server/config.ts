@@ -87,6 +87,8 @@ export const configSchema = z
     webConcurrency: z.number().int().min(1).max(64).default(1),
     /** Password hashes computed at once per process; unset, the number of cores plus one. */
     hashConcurrency: z.number().int().min(1).max(64).optional(),
+    /** Hashes that may wait for a slot; past it, new password work gets 503 with Retry-After. */
+    hashQueueLimit: z.number().int().min(1).max(10_000).default(48),
   })
   .strict()
   .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
@@ -137,6 +139,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   mailFrom: ["MAIL_FROM", String],
   webConcurrency: ["WEB_CONCURRENCY", toNumber],
   hashConcurrency: ["HASH_CONCURRENCY", toNumber],
+  hashQueueLimit: ["HASH_QUEUE_LIMIT", toNumber],
 };
 
 /** Environment variables by name; `process.env` in production, a plain object in tests. */

@@ -38,7 +38,7 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
   const auth: AuthDependencies = {
     users: createUserQueries(db),
     sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
-    passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency }),
+    passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
     throttle: createThrottle(db, {
       accountAttempts: config.rateLimitAccountAttempts,
       ipAttempts: config.rateLimitIpAttempts,

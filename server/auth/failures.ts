@@ -60,6 +60,12 @@ export const failureCatalogue = {
     trpcCode: "CONFLICT",
     message: "Your password was just changed by another request. Sign in again with the new password.",
   },
+  overloaded: {
+    status: 503,
+    trpcCode: "SERVICE_UNAVAILABLE",
+    message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
+      `The server is busy. Try again in ${waitText(retryAfterSeconds)}.`,
+  },
   not_signed_in: { status: 401, trpcCode: "UNAUTHORIZED", message: "Sign in first." },
   unknown_user: { status: 401, trpcCode: "UNAUTHORIZED", message: "Your account no longer exists." },
   no_such_user: {

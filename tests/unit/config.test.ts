@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       passwordChangedUrl: "/private/password-changed",
       mailFrom: "Change Password Demo <no-reply@localhost>",
       webConcurrency: 1,
+      hashQueueLimit: 48,
     });
   });
 
@@ -55,6 +56,8 @@ describe("loadConfig", () => {
         SMTP_URL: "smtp://user:pass@mail.example:2525",
         MAIL_FROM: "Security <security@example.com>",
         WEB_CONCURRENCY: "2",
+        HASH_CONCURRENCY: "4",
+        HASH_QUEUE_LIMIT: "100",
       },
     );
     expect(config).toEqual({
@@ -82,6 +85,8 @@ describe("loadConfig", () => {
       smtpUrl: "smtp://user:pass@mail.example:2525",
       mailFrom: "Security <security@example.com>",
       webConcurrency: 2,
+      hashConcurrency: 4,
+      hashQueueLimit: 100,
     });
   });
 
