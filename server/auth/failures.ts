@@ -44,7 +44,11 @@ export const failureCatalogue = {
   too_long: { ...invalid, message: ({ max }: { max: number }) => `Password must be at most ${max} characters long.` },
   invalid_characters: {
     ...invalid,
-    message: "Password contains characters that cannot be used (control characters or broken Unicode).",
+    message: "Password contains characters that cannot be used (control characters, unassigned code points or broken Unicode).",
+  },
+  no_visible_character: {
+    ...invalid,
+    message: "Password must contain at least one visible character: a letter, digit, punctuation mark or symbol.",
   },
   common_password: { ...invalid, message: "This password is too common. Choose one that is harder to guess." },
   same_as_username: { ...invalid, message: "Password must not be your username." },

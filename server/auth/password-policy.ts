@@ -16,6 +16,7 @@ export type PolicyFailureReason =
   | "too_short"
   | "too_long"
   | "invalid_characters"
+  | "no_visible_character"
   | "common_password"
   | "same_as_username"
   | "same_as_email"
@@ -29,10 +30,17 @@ export function exceedsByteCap(password: string, limits: Pick<PasswordLimits, "m
   return password.length > limits.maxPasswordLength * 4 || Buffer.byteLength(password, "utf8") > limits.maxPasswordLength * 4;
 }
 
-// C0 and C1 control characters (tab and newline included): invisible, and typed differently by
-// different keyboards and password managers. U+FFFD is what a decoder leaves of broken UTF-8 or a
-// lone surrogate sent through a form: nobody types it, so it means the password was damaged.
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
+// Refused anywhere in a password: C0 and C1 control characters (tab and newline included:
+// invisible, and typed differently by different keyboards and password managers); unassigned code
+// points and noncharacters (\p{Cn}: no keyboard produces them, and a later Unicode version could
+// normalise a newly assigned one differently); U+FFFD, what a decoder leaves of broken UTF-8 or a
+// lone surrogate sent through a form (nobody types it, so it means the password was damaged).
+const unusableCharacters = /[\p{Cc}\p{Cn}\ufffd]/u;
+
+// At least one letter, digit, punctuation mark or symbol. Spaces, zero-width and format characters
+// and lone combining marks are all accepted inside a password (NIST 800-63B: every printable
+// character), but a password made only of them cannot be seen, checked or typed reliably.
+const visibleCharacter = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
 let commonPasswords: Set<string> | undefined;
 
@@ -68,8 +76,9 @@ export function checkPasswordLength(password: string, limits: PasswordLimits): F
 
 /** Our checks on what the password is made of; run after `checkPasswordLength` and the confirmation. */
 export function checkPasswordContent(password: string, context: PolicyContext): Failure<PolicyFailureReason> | null {
-  if (!password.isWellFormed() || controlCharacters.test(password)) return fail("invalid_characters");
+  if (!password.isWellFormed() || unusableCharacters.test(password)) return fail("invalid_characters");
   const normalized = normalizePassword(password);
+  if (!visibleCharacter.test(normalized)) return fail("no_visible_character");
   // Whole-password match only: a passphrase that merely contains a listed word is fine.
   if (isCommonPassword(normalized)) return fail("common_password");
   const folded = normalized.toLowerCase();

@@ -11,9 +11,13 @@ export type PasswordChangedNotice = {
   otherDevices: "signed-out" | "kept";
 };
 
-/** "Firefox on Linux" from a User-Agent header; the raw header when it is not recognised. */
+/**
+ * "Firefox on Linux" from a User-Agent header. Only names from the lists below ever reach a notice:
+ * the header is the client's free text, and an attacker once wrote a fake reassurance into a real
+ * security notice through it.
+ */
 export function describeBrowser(userAgent: string | null): string {
-  if (!userAgent) return "an unknown browser or program";
+  if (!userAgent) return "an unknown browser";
   const browser =
     [
       [/Edg\//, "Edge"],
@@ -32,8 +36,8 @@ export function describeBrowser(userAgent: string | null): string {
       [/Linux|X11/, "Linux"],
     ] as const
   ).find(([pattern]) => pattern.test(userAgent))?.[1];
-  if (!browser) return userAgent.slice(0, 120);
-  return system ? `${browser} on ${system}` : browser;
+  const name = browser ?? "an unknown browser";
+  return system ? `${name} on ${system}` : name;
 }
 
 /** The notice sent after every successful change. It never contains a password. */

@@ -12,28 +12,31 @@ afterAll(() => server.close());
 
 const password = "original password 1";
 
-/** Runs the command as a person would, against the running server's database file. */
-function passwd(args: string[], input: string, options: { tty?: boolean } = {}) {
+/**
+ * Runs the command as a person would, against the running server's database file. On a terminal,
+ * each answer is typed once its prompt is on the screen (`answers`: prompt → what is typed), so
+ * the test does not depend on how fast the command starts.
+ */
+function passwd(args: string[], input: string, options: { tty?: boolean; answers?: [prompt: string, typed: string][]; env?: Record<string, string> } = {}) {
   const command = [process.execPath, "--import", "tsx", "server/cli/passwd.ts", ...args];
   // `script` gives the command a real terminal, to check that nothing typed is echoed.
   const [file, argv] = options.tty
     ? ["script", ["-qec", command.map((part) => `'${part}'`).join(" "), "/dev/null"]]
     : [command[0]!, command.slice(1)];
   const child = spawn(file, argv, {
-    env: { ...process.env, DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent" },
+    env: { ...process.env, DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  const answers = [...(options.answers ?? [])];
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    // Under `script`, the command's prompts (written to its standard error) come out here.
+    while (answers.length > 0 && stdout.includes(answers[0]![0])) child.stdin.write(answers.shift()![1]);
+  });
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  if (options.tty) {
-    // Type slowly enough for each prompt to be up before its answer.
-    const lines = input.split("\n").filter(Boolean);
-    lines.forEach((line, index) => setTimeout(() => child.stdin.write(`${line}\r`), 1500 + index * 500));
-  } else {
-    child.stdin.end(input);
-  }
+  if (!options.tty) child.stdin.end(input);
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on("close", (code) => resolve({ code, stdout, stderr })),
   );
@@ -64,12 +67,38 @@ describe("npm run passwd -- <username>", () => {
     const username = uniqueName("cli");
     await signUpAndIn(server.url, { username, password });
     const fresh = "typed at the prompt 42";
-    const result = await passwd([username], `${fresh}\n${fresh}\n`, { tty: true });
+    const result = await passwd([username], "", {
+      tty: true,
+      answers: [
+        [`New password for ${username}: `, `${fresh}\r`],
+        ["Repeat it: ", `${fresh}\r`],
+      ],
+    });
     expect(result.stdout).toContain(`New password for ${username}: `);
     expect(result.stdout).toContain("Repeat it: ");
     expect(result.stdout).toContain(`Password changed for ${username}`);
     expect(result.stdout).not.toContain(fresh);
     expect((await signIn(new Device(server.url), { username, password: fresh })).status).toBe(303);
+  });
+
+  it("takes both lines of a paste at the first prompt", async () => {
+    const username = uniqueName("cli");
+    await signUpAndIn(server.url, { username, password });
+    const fresh = "pasted in one go 42";
+    const result = await passwd([username], "", { tty: true, answers: [[`New password for ${username}: `, `${fresh}\r${fresh}\r`]] });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Password changed for ${username}`);
+    expect(result.stdout).not.toContain(fresh);
+    expect((await signIn(new Device(server.url), { username, password: fresh })).status).toBe(303);
+  });
+
+  it("refuses in read-only mode with a clear message and exit code 1", async () => {
+    const username = uniqueName("cli");
+    await signUpAndIn(server.url, { username, password });
+    const result = await passwd([username], "set while read only 1\n", { env: { READ_ONLY: "true" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Running in read only mode. Nothing was changed.");
+    expect((await signIn(new Device(server.url), { username, password })).status).toBe(303);
   });
 
   it.each([

@@ -25,9 +25,34 @@ describe("the policy, as a function", () => {
     "correct horse battery staple",
     "password password password",
     "😀😀😀😀😀😀😀😀😀😀😀😀",
-    "            ",
-  ])("accepts %j (a passphrase that merely contains a common word passes)", (password) => {
+    "  spaces around and inside  ",
+    "👩‍👩‍👧‍👦 family of four 👨‍👨‍👦",
+    "e\u0301e\u0301 accents typed apart",
+    "ＦＵＬＬＷＩＤＴＨ　ｌｅｔｔｅｒｓ",
+    "日本語のパスワードですよね",
+  ])("accepts %j (printable characters, spaces and emoji included)", (password) => {
     expect(checkNewPassword(password, { limits })).toBeNull();
+  });
+
+  it.each([
+    ["12 spaces", " ".repeat(12)],
+    ["12 zero-width spaces", "\u200b".repeat(12)],
+    ["12 byte-order marks", "\ufeff".repeat(12)],
+    ["12 line separators", "\u2028".repeat(12)],
+    ["12 ideographic spaces", "\u3000".repeat(12)],
+    ["12 combining acute accents", "\u0301".repeat(12)],
+    ["12 private-use characters", "\ue000".repeat(12)],
+  ])("refuses a password with nothing visible: %s", (_name, password) => {
+    expect(checkNewPassword(password, { limits })?.reason).toBe("no_visible_character");
+  });
+
+  it.each([
+    ["a noncharacter", "visible text\uffff!"],
+    ["another noncharacter", "visible text\ufdd0!"],
+    ["an unassigned code point", "visible text\u{2fffe}!"],
+    ["an unassigned BMP code point", "visible text\u0378!"],
+  ])("refuses %s anywhere in the password", (_name, password) => {
+    expect(checkNewPassword(password, { limits })?.reason).toBe("invalid_characters");
   });
 
   it("counts length after NFKC: a ligature-free equivalent decides", () => {

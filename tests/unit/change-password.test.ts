@@ -141,8 +141,9 @@ describe("changePassword: what counts as a character", () => {
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
   });
 
-  it("keeps whitespace: twelve spaces are a password, and a padded one is not the trimmed one", async () => {
-    const spaces = " ".repeat(12);
+  it("keeps whitespace: spaces count, a padded password is not the trimmed one, but spaces alone are refused", async () => {
+    expect(await change({ currentPassword: current, newPassword: " ".repeat(12) })).toMatchObject({ reason: "no_visible_character" });
+    const spaces = " space  inside ";
     expect(await change({ currentPassword: current, newPassword: spaces, confirmNewPassword: spaces })).toMatchObject({ ok: true });
     expect(await cheapHasher.verify((await storedUser()).passwordHash, spaces)).toBe(true);
 
