@@ -41,12 +41,19 @@ export async function changePasswordJson(request: Request, { services, auth, req
     const headers: HeadersInit = result.retryAfterSeconds === undefined ? {} : { "retry-after": String(result.retryAfterSeconds) };
     return detail(failureStatus(result.reason), result.message, headers);
   }
+  const location = afterChangeLocation(services.config, result);
+  // A bearer client whose token was just replaced must receive the new one: a redirect has no
+  // place for it (and a client that follows it would lose it), so it gets the token as JSON.
+  if (auth.via === "bearer" && result.newSession) {
+    const { token, expiresAt } = result.newSession;
+    return jsonResponse(200, { redirectTo: location, token, expiresAt: expiresAt.toISOString() });
+  }
   for (const cookie of afterChangeCookies(services.auth.sessions, result, auth.via)) resHeaders.append("Set-Cookie", cookie);
   const signedOut = result.thisDevice === "signed-out";
   createFlash(request, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result });
   return new Response(null, {
     status: 303,
-    headers: { location: afterChangeLocation(services.config, result), "cache-control": "no-store" },
+    headers: { location, "cache-control": "no-store" },
   });
 }
 

@@ -116,6 +116,27 @@ describe("afterPasswordChange: stay-signed-in", () => {
   });
 });
 
+describe("stay-signed-in on the JSON door with a bearer token", () => {
+  it("answers the replacement token, since a redirect has no place for it", async () => {
+    const server = await serverWith({ afterPasswordChange: "stay-signed-in" });
+    const username = uniqueName();
+    await signUpAndIn(server.url, { username, password });
+    const url = `${server.url}/trpc`;
+    const { token } = await createClient({ url }).auth.login.mutate({ username, password });
+    const response = await fetch(`${server.url}/private/change-password`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ current_password: password, new_password: fresh, confirm_new_password: fresh }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { token: string; expiresAt: string; redirectTo: string };
+    expect(body.redirectTo).toBe("/private/password-changed");
+    expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(await createClient({ url, token }).auth.me.query()).toBeNull();
+    expect((await createClient({ url, token: body.token }).auth.me.query())?.user.username).toBe(username);
+  });
+});
+
 describe("the change notification", () => {
   it("sends exactly one message per success, none per failure, with when, browser and IP, never a password", async () => {
     const { transport, messages } = memoryTransport();
