@@ -1,3 +1,4 @@
+import { retryWhileBusy } from "./busy.js";
 import type { Db } from "./database.js";
 
 export type AuthEventRow = {
@@ -15,7 +16,7 @@ export function createAuthEventQueries(db: Db) {
   );
   return {
     async insert(event: AuthEventRow): Promise<void> {
-      insert.run(event);
+      await retryWhileBusy(() => insert.run(event));
     },
   };
 }

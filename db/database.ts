@@ -9,17 +9,19 @@ const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations"
 
 /**
  * Opens (creating its folder if needed) the SQLite file and brings its schema up to date.
- * WAL lets readers run beside the one writer; the busy timeout lets several processes
- * share the file without failing on a momentary lock.
+ * WAL lets readers run beside the one writer. Start-up may wait for the lock (processes starting
+ * together migrate one after the other); after that SQLite never waits on its own, because its
+ * wait blocks the event loop: every write goes through `retryWhileBusy` (db/busy.ts) instead.
  */
 export function openDatabase(path: string): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  db.pragma("busy_timeout = 5000");
   db.pragma("journal_mode = WAL");
   db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
   db.pragma("synchronous = NORMAL");
   migrate(db);
+  db.pragma("busy_timeout = 0");
   return db;
 }
 

@@ -1,3 +1,4 @@
+import { retryWhileBusy } from "./busy.js";
 import type { Db } from "./database.js";
 
 export type OutboxMessage = { userId: string; recipient: string; subject: string; body: string; createdAt: number };
@@ -10,13 +11,13 @@ export function createOutboxQueries(db: Db) {
   const markFailed = db.prepare<[string, number]>("UPDATE outbox SET error = ? WHERE id = ?");
   return {
     async add(message: OutboxMessage): Promise<number> {
-      return Number(insert.run(message).lastInsertRowid);
+      return retryWhileBusy(() => Number(insert.run(message).lastInsertRowid));
     },
     async markSent(id: number, at: number): Promise<void> {
-      markSent.run(at, id);
+      await retryWhileBusy(() => markSent.run(at, id));
     },
     async markFailed(id: number, error: string): Promise<void> {
-      markFailed.run(error.slice(0, 500), id);
+      await retryWhileBusy(() => markFailed.run(error.slice(0, 500), id));
     },
   };
 }

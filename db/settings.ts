@@ -1,3 +1,4 @@
+import { retryWhileBusy } from "./busy.js";
 import type { Db } from "./database.js";
 
 export function createSettingQueries(db: Db) {
@@ -6,8 +7,10 @@ export function createSettingQueries(db: Db) {
   return {
     /** The stored value, or `make()`'s, stored first; concurrent starts agree on one value. */
     async getOrCreate(key: string, make: () => string): Promise<string> {
-      insertIfMissing.run(key, make());
-      return read.get(key)!;
+      return retryWhileBusy(() => {
+        insertIfMissing.run(key, make());
+        return read.get(key)!;
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { retryWhileBusy } from "./busy.js";
 import type { Db } from "./database.js";
 import { sessionStatements } from "./sessions.js";
 
@@ -115,21 +116,23 @@ export function createUserQueries(db: Db) {
 
   return {
     async findById(id: string): Promise<UserRecord | undefined> {
-      return toRecord(byId.get(id));
+      return retryWhileBusy(() => toRecord(byId.get(id)));
     },
     /** Case-insensitive: the column is COLLATE NOCASE. */
     async findByUsername(username: string): Promise<UserRecord | undefined> {
-      return toRecord(byUsername.get(username));
+      return retryWhileBusy(() => toRecord(byUsername.get(username)));
     },
     async insert(user: NewUser): Promise<InsertUserResult> {
-      try {
-        insert.run(user);
-        return { ok: true };
-      } catch (error) {
-        const taken = uniqueViolation(error);
-        if (taken) return { ok: false, taken };
-        throw error;
-      }
+      return retryWhileBusy((): InsertUserResult => {
+        try {
+          insert.run(user);
+          return { ok: true };
+        } catch (error) {
+          const taken = uniqueViolation(error);
+          if (taken) return { ok: false, taken };
+          throw error;
+        }
+      });
     },
     /**
      * Replaces the expected hash with a new one, moves the credential version on and ends or
@@ -137,7 +140,7 @@ export function createUserQueries(db: Db) {
      * version was no longer the expected one.
      */
     async setPassword(input: SetPasswordInput): Promise<SetPasswordResult> {
-      return setPasswordTx.immediate(input);
+      return retryWhileBusy(() => setPasswordTx.immediate(input));
     },
   };
 }

@@ -5,7 +5,9 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { DatabaseBusyError } from "../db/busy.js";
 import { openDatabase } from "../db/database.js";
+import { fail, failureStatus } from "./auth/failures.js";
 import { preloadPasswordPolicy } from "./auth/password-policy.js";
 import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
@@ -20,6 +22,7 @@ import { createStaticFiles } from "./http/static-files.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
+import { busyRetryAfterSeconds } from "./trpc/init.js";
 import { appRouter } from "./trpc/routers/_app.js";
 
 export type AppOptions = ConfigOptions & {
@@ -72,6 +75,20 @@ export async function createApp(options: AppOptions = {}) {
   }
 
   async function route(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
+    try {
+      return await dispatch(request, requester, cspNonce);
+    } catch (error) {
+      if (!(error instanceof DatabaseBusyError)) throw error;
+      const { message } = fail("busy", { retryAfterSeconds: busyRetryAfterSeconds });
+      const headers = { "retry-after": String(busyRetryAfterSeconds) };
+      // The JSON door's clients read `detail`, everyone else a line of text.
+      return isJson(request)
+        ? jsonResponse(failureStatus("busy"), { detail: message }, headers)
+        : plainResponse(failureStatus("busy"), message, headers);
+    }
+  }
+
+  async function dispatch(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
     const url = new URL(request.url);
     // Once per request; every door below is handed this answer and parses no header itself.
     const { auth, setCookie, hasSessionCookie } = await authenticate(request, services.auth.sessions);

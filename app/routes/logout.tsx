@@ -13,7 +13,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   if (!context.checkFormToken(form.get(formTokenField))) return json({ message: formExpiredMessage }, 403);
-  await context.trpc.auth.logout();
+  const result = await context.call((trpc) => trpc.auth.logout());
+  if (!result.ok) return json({ message: result.failure.message }, result.status);
   return redirect("/", 303);
 }
 

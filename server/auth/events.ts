@@ -18,7 +18,7 @@ const commandLine: Requester = { ip: "command line", userAgent: "npm run passwd"
 
 /**
  * Records each authentication event twice: as a JSON log line and as a row of `auth_event`. Only
- * the fields below ever leave here: never a password, token, cookie or body.
+ * the fields below ever leave here: never a password, token, cookie or body. Never throws.
  */
 export function createAuthEvents(queries: AuthEventQueries, logger: Logger, now: () => number = Date.now) {
   return {
@@ -37,7 +37,11 @@ export function createAuthEvents(queries: AuthEventQueries, logger: Logger, now:
         { event: row.type, reason: row.reason, userId: row.userId, ip: row.ip, userAgent: row.userAgent },
         row.type,
       );
-      await queries.insert(row);
+      // The log line above is written already; a row that cannot be written (the database locked
+      // for too long) must not turn what happened into a failure, e.g. a password that did change.
+      await queries.insert(row).catch((error: unknown) => {
+        logger.error({ event: "audit_write_failed", type: row.type, userId: row.userId, err: error }, "auth event not stored");
+      });
     },
   };
 }

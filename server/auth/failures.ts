@@ -64,7 +64,8 @@ export const failureCatalogue = {
     trpcCode: "CONFLICT",
     message: "Your password was just changed by another request. Sign in again with the new password.",
   },
-  overloaded: {
+  /** Too much password work waiting, or the database locked for too long: nothing was done, try again. */
+  busy: {
     status: 503,
     trpcCode: "SERVICE_UNAVAILABLE",
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>

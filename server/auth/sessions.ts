@@ -2,6 +2,7 @@ import { BetterSqlite3Adapter } from "@lucia-auth/adapter-sqlite";
 import { createHash, randomBytes } from "node:crypto";
 import { Lucia, TimeSpan, type DatabaseSession, type DatabaseUser } from "lucia";
 import type { Db } from "../../db/database.js";
+import { retryWhileBusy } from "../../db/busy.js";
 import { sessionWithUserStatement } from "../../db/sessions.js";
 import { withStatementCache } from "../../db/statement-cache.js";
 import type { Account } from "./account.js";
@@ -103,7 +104,7 @@ export function createSessionService(db: Db, options: SessionOptions) {
     async create(userId: string, credentialVersion: number): Promise<NewSession> {
       const token = newToken();
       const attributes = { created_at: now(), credential_version: credentialVersion };
-      const session = await lucia.createSession(userId, attributes, { sessionId: sessionIdOf(token) });
+      const session = await retryWhileBusy(() => lucia.createSession(userId, attributes, { sessionId: sessionIdOf(token) }));
       return { token, expiresAt: session.expiresAt };
     },
 
@@ -123,7 +124,8 @@ export function createSessionService(db: Db, options: SessionOptions) {
     async validate(token: string): Promise<{ valid: ValidSession | null; cookie?: string }> {
       const blank = { valid: null, cookie: lucia.createBlankSessionCookie().serialize() };
       if (!tokenPattern.test(token)) return blank;
-      const { session, user } = await lucia.validateSession(sessionIdOf(token));
+      // Validation may write (a sliding expiry, a void session deleted): it waits for the lock too.
+      const { session, user } = await retryWhileBusy(() => lucia.validateSession(sessionIdOf(token)));
       if (!session) return blank;
       return {
         valid: {
@@ -136,11 +138,11 @@ export function createSessionService(db: Db, options: SessionOptions) {
 
     /** Expired sessions are deleted when next presented; this sweeps the ones nobody presents again. */
     async deleteExpired(): Promise<void> {
-      await lucia.deleteExpiredSessions();
+      await retryWhileBusy(() => lucia.deleteExpiredSessions());
     },
 
     async invalidate(sessionId: string): Promise<void> {
-      await lucia.invalidateSession(sessionId);
+      await retryWhileBusy(() => lucia.invalidateSession(sessionId));
     },
 
     cookieName: options.cookieName,

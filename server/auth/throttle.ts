@@ -1,4 +1,5 @@
 import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
+import { retryWhileBusy } from "../../db/busy.js";
 import type { Db } from "../../db/database.js";
 import { withStatementCache } from "../../db/statement-cache.js";
 
@@ -38,7 +39,10 @@ export function createThrottle(db: Db, limits: ThrottleLimits) {
      * A success gives the account's attempts back (see `succeeded`).
      */
     async reserve(account: string, ip: string): Promise<ThrottleVerdict> {
-      const results = await Promise.allSettled([perAccount.consume(accountKey(account)), perIp.consume(ip)]);
+      const results = await Promise.allSettled([
+        retryWhileBusy(() => perAccount.consume(accountKey(account))),
+        retryWhileBusy(() => perIp.consume(ip)),
+      ]);
       const waits = results.map((result) => {
         if (result.status === "fulfilled") return 0;
         if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
@@ -51,7 +55,7 @@ export function createThrottle(db: Db, limits: ThrottleLimits) {
 
     /** A correct password: the account starts afresh, and this attempt no longer counts against the IP. */
     async succeeded(account: string, ip: string): Promise<void> {
-      await Promise.all([perAccount.delete(accountKey(account)), perIp.reward(ip, 1)]);
+      await Promise.all([retryWhileBusy(() => perAccount.delete(accountKey(account))), retryWhileBusy(() => perIp.reward(ip, 1))]);
     },
   };
 }

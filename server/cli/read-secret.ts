@@ -9,6 +9,8 @@ let pending = "";
 
 export function readSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // No echo before the prompt is shown: whatever is typed (or pasted) once it is up stays hidden.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve) => {
     let secret = "";
@@ -50,7 +52,6 @@ export function readSecret(prompt: string): Promise<string> {
     const onData = (chunk: string) => {
       if (take(chunk)) finish();
     };
-    stdin.setRawMode(true);
     stdin.setEncoding("utf8");
     stdin.on("data", onData);
     const earlier = pending;

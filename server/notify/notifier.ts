@@ -24,13 +24,13 @@ export function createNotifier(options: {
   return {
     async passwordChanged(notice) {
       const { subject, text } = passwordChangedMessage(notice);
-      const id = await options.outbox.add({
-        userId: notice.user.id,
-        recipient: notice.user.email,
-        subject,
-        body: text,
-        createdAt: now(),
+      const message = { userId: notice.user.id, recipient: notice.user.email, subject, body: text, createdAt: now() };
+      // The change has happened by now: a notice that cannot be stored is logged, never a failure.
+      const id = await options.outbox.add(message).catch((error: unknown) => {
+        options.logger.error({ event: "notification_not_queued", userId: notice.user.id, err: error }, "notice not stored");
+        return null;
       });
+      if (id === null) return { delivered: Promise.resolve() };
       options.logger.info({ event: "notification_queued", userId: notice.user.id, outboxId: id }, subject);
       const transport = options.transport;
       if (!transport) return { delivered: Promise.resolve() };
@@ -43,7 +43,10 @@ export function createNotifier(options: {
             options.logger.error({ event: "notification_failed", userId: notice.user.id, outboxId: id }, "mail not sent");
             await options.outbox.markFailed(id, error instanceof Error ? error.message : String(error));
           },
-        );
+        )
+        .catch((error: unknown) => {
+          options.logger.error({ event: "notification_status_not_stored", outboxId: id, err: error }, "delivery status not stored");
+        });
       return { delivered };
     },
   };
