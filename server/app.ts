@@ -88,10 +88,11 @@ export async function createApp(options: AppOptions = {}) {
     }
   }
 
-  async function dispatch(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
+  async function dispatch(request: Request, connection: Requester, cspNonce: string): Promise<Response> {
     const url = new URL(request.url);
     // Once per request; every door below is handed this answer and parses no header itself.
-    const { auth, setCookie, hasSessionCookie } = await authenticate(request, services.auth.sessions);
+    const { auth, setCookie, hasSessionCookie, device } = await authenticate(request, services.auth);
+    const requester: Requester = { ...connection, device };
     const csrf = { origin: config.publicOrigin ?? url.origin, authenticatedByBearer: auth?.via === "bearer", hasSessionCookie };
     if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");

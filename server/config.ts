@@ -61,6 +61,11 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
       .default("session"),
+    /** The OWASP device cookie: proof that this browser signed in to an account before (server/auth/devices.ts). */
+    deviceCookieName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
+      .default("device"),
     readOnly: z.boolean().default(false),
     minPasswordLength: z.number().int().min(1).max(128).default(12),
     maxPasswordLength: z.number().int().min(8).max(1024).default(128),
@@ -70,8 +75,20 @@ export const configSchema = z
     secret: z.string().min(32, "must be at least 32 characters").optional(),
     /** Request bodies larger than this are refused with 413 before they are read further. */
     maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(8192),
+    /** Consecutive failed password checks per account and IP address, per known device, per session, in a window. */
     rateLimitAccountAttempts: z.number().int().min(1).max(100).default(5),
+    /** Failed password checks per IP address per day (devices known to the account are not counted). */
     rateLimitIpAttempts: z.number().int().min(1).max(100_000).default(100),
+    /**
+     * Failed password checks per account per day from devices not known to it, whatever their address.
+     * At most 100, so that even all of them in one hour keep ASVS's 100 per account per hour.
+     */
+    rateLimitAccountDailyAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100, "allows more than 100 failed attempts per account in an hour (they may all come in one); at most 100")
+      .default(100),
     rateLimitWindowSeconds: z.number().int().min(60).max(86_400).default(900),
     /** Take the client's IP address from X-Forwarded-For (only behind a proxy that sets it). */
     trustProxy: z.boolean().default(false),
@@ -94,6 +111,10 @@ export const configSchema = z
   .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
     path: ["minPasswordLength"],
     message: "must not be greater than the maximum length",
+  })
+  .refine((config) => config.deviceCookieName !== config.sessionCookieName, {
+    path: ["deviceCookieName"],
+    message: "must differ from the session cookie's name",
   })
   // ASVS: never more than 100 failed attempts per account per hour.
   .refine((config) => (config.rateLimitAccountAttempts * 3600) / config.rateLimitWindowSeconds <= 100, {
@@ -121,6 +142,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   loginUrl: ["LOGIN_URL", String],
   invalidateSessions: ["INVALIDATE_SESSIONS", toBoolean],
   sessionCookieName: ["SESSION_COOKIE_NAME", String],
+  deviceCookieName: ["DEVICE_COOKIE_NAME", String],
   readOnly: ["READ_ONLY", toBoolean],
   minPasswordLength: ["PASSWORD_MIN_LENGTH", toNumber],
   maxPasswordLength: ["PASSWORD_MAX_LENGTH", toNumber],
@@ -130,6 +152,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   maxBodyBytes: ["MAX_BODY_BYTES", toNumber],
   rateLimitAccountAttempts: ["RATE_LIMIT_ACCOUNT_ATTEMPTS", toNumber],
   rateLimitIpAttempts: ["RATE_LIMIT_IP_ATTEMPTS", toNumber],
+  rateLimitAccountDailyAttempts: ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", toNumber],
   rateLimitWindowSeconds: ["RATE_LIMIT_WINDOW_SECONDS", toNumber],
   trustProxy: ["TRUST_PROXY", toBoolean],
   logLevel: ["LOG_LEVEL", String],

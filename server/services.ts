@@ -5,6 +5,7 @@ import { createOutboxQueries } from "../db/outbox.js";
 import { createSettingQueries } from "../db/settings.js";
 import { createUserQueries } from "../db/users.js";
 import type { AuthDependencies } from "./auth/dependencies.js";
+import { createDeviceService } from "./auth/devices.js";
 import { createAuthEvents } from "./auth/events.js";
 import { createFormTokens } from "./auth/form-token.js";
 import { createPasswordHasher, type PasswordHasher } from "./auth/passwords.js";
@@ -28,8 +29,8 @@ export type ServiceOverrides = {
 
 /** What the doors work with, built once per app from its database and config. */
 export async function createServices(db: Db, config: Config, logger: Logger, overrides: ServiceOverrides = {}) {
-  // Generated on first start and kept with the data, so form tokens survive restarts and are the
-  // same in every worker process.
+  // Generated on first start and kept with the data, so form tokens, device cookies and counter keys
+  // survive restarts and are the same in every worker process.
   const secret =
     config.secret ?? (await createSettingQueries(db).getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
@@ -38,12 +39,18 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
   const auth: AuthDependencies = {
     users: createUserQueries(db),
     sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
+    devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
     passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
-    throttle: createThrottle(db, {
-      accountAttempts: config.rateLimitAccountAttempts,
-      ipAttempts: config.rateLimitIpAttempts,
-      windowSeconds: config.rateLimitWindowSeconds,
-    }),
+    throttle: createThrottle(
+      db,
+      {
+        consecutiveAttempts: config.rateLimitAccountAttempts,
+        windowSeconds: config.rateLimitWindowSeconds,
+        ipDailyAttempts: config.rateLimitIpAttempts,
+        accountDailyAttempts: config.rateLimitAccountDailyAttempts,
+      },
+      secret,
+    ),
     events: createAuthEvents(createAuthEventQueries(db), logger),
     notifier,
     rules: config,

@@ -1,5 +1,5 @@
 import type { SessionsToEnd, UserRecord } from "../../db/users.js";
-import type { Account, Requester } from "./account.js";
+import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
 import { fail, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, exceedsByteCap, type PolicyFailureReason } from "./password-policy.js";
@@ -127,7 +127,7 @@ async function attemptChange(
   if (authority.by === "owner") {
     // The password changed after this request was authenticated: say so rather than "incorrect".
     if (user.credentialVersion !== authority.session.credentialVersion) return fail("conflict");
-    const refusal = await verifyCurrentPassword(deps, user, authority.currentPassword, authority.requester);
+    const refusal = await verifyCurrentPassword(deps, user, authority);
     if (refusal) return refusal;
   } else if (await deps.passwords.verify(user.passwordHash, newPassword)) {
     return fail("same_as_current", { field: "newPassword" });
@@ -161,21 +161,27 @@ async function attemptChange(
   };
 }
 
-/** The rate limiter first (even the right password is refused while blocked), then the hash. */
+/**
+ * The rate limiter first (even the right password is refused while blocked), then the hash. Counted
+ * like a sign-in (by this device, or by account, address and day) and per session as well.
+ */
 async function verifyCurrentPassword(
   deps: AuthDependencies,
   user: UserRecord,
-  currentPassword: string,
-  requester: Requester,
+  authority: Extract<ChangeAuthority, { by: "owner" }>,
 ): Promise<Failure<"incorrect_password" | "rate_limited"> | null> {
+  const { currentPassword, requester, session } = authority;
   // No stored password can be this long: wrong, without spending a hash on it.
   if (exceedsByteCap(currentPassword, deps.rules)) return fail("incorrect_password", { field: "currentPassword" });
-  const verdict = await deps.throttle.reserve(user.username, requester.ip);
-  if (!verdict.ok) return fail("rate_limited", { retryAfterSeconds: verdict.retryAfterSeconds });
-  if (!(await deps.passwords.verify(user.passwordHash, currentPassword))) {
-    return fail("incorrect_password", { field: "currentPassword" });
-  }
-  await deps.throttle.succeeded(user.username, requester.ip);
+  const subject = {
+    username: user.username,
+    ip: requester.ip,
+    knownDevice: knownDeviceFor(requester, user.id),
+    sessionId: session.id,
+  };
+  const check = await deps.throttle.checkPassword(subject, () => deps.passwords.verify(user.passwordHash, currentPassword));
+  if (!check.ok) return fail("rate_limited", { retryAfterSeconds: check.retryAfterSeconds });
+  if (!check.correct) return fail("incorrect_password", { field: "currentPassword" });
   return null;
 }
 

@@ -1,5 +1,6 @@
 import type { UserQueries } from "../../db/users.js";
 import type { Notifier } from "../notify/notifier.js";
+import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
 import type { PasswordLimits } from "./password-policy.js";
 import type { PasswordHasher } from "./passwords.js";
@@ -20,6 +21,7 @@ export type AuthRules = PasswordLimits & {
 export type AuthDependencies = {
   users: UserQueries;
   sessions: SessionService;
+  devices: DeviceService;
   passwords: PasswordHasher;
   throttle: Throttle;
   events: AuthEvents;

@@ -129,9 +129,10 @@ export function isFailureReason(value: unknown): value is FailureReason {
   return typeof value === "string" && Object.hasOwn(failureCatalogue, value);
 }
 
-/** "15 minutes", "30 seconds". */
+/** "15 minutes", "30 seconds", "24 hours" (the daily counters). */
 function waitText(seconds: number): string {
   if (seconds < 60) return `${seconds} seconds`;
   const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  if (minutes <= 120) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  return `${Math.ceil(minutes / 60)} hours`;
 }

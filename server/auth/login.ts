@@ -1,5 +1,5 @@
 import type { UserRecord } from "../../db/users.js";
-import type { Account, Requester } from "./account.js";
+import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
 import { fail, type Failure } from "./failures.js";
 import { exceedsByteCap } from "./password-policy.js";
@@ -7,7 +7,13 @@ import type { NewSession } from "./sessions.js";
 
 export type SignInInput = { username: string; password: string; requester: Requester };
 
-export type SignedIn = { ok: true; account: Account; session: NewSession };
+export type SignedIn = {
+  ok: true;
+  account: Account;
+  session: NewSession;
+  /** For the device cookie: this browser is now a device known to the account (server/auth/devices.ts). */
+  deviceToken: string;
+};
 
 export type SignInResult = SignedIn | SignInFailure;
 
@@ -30,8 +36,9 @@ export async function signIn(deps: AuthDependencies, input: SignInInput): Promis
   }
   const { user } = result;
   const session = await deps.sessions.create(user.id, user.credentialVersion);
+  const deviceToken = deps.devices.issue(user.id, knownDeviceFor(input.requester, user.id));
   await deps.events.record({ type: "login_succeeded", userId: user.id, requester: input.requester });
-  return { ok: true, account: { id: user.id, username: user.username, email: user.email }, session };
+  return { ok: true, account: { id: user.id, username: user.username, email: user.email }, session, deviceToken };
 }
 
 type SignInFailure = Failure<"missing_credentials" | "invalid_credentials" | "rate_limited">;
@@ -43,18 +50,16 @@ async function checkCredentials(
 ): Promise<{ ok: true; user: UserRecord } | (SignInFailure & { userId?: string })> {
   if (!input.username || !input.password) return fail("missing_credentials");
   if (exceedsByteCap(input.password, deps.rules) || input.username.length > 64) return fail("invalid_credentials");
-  // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
-  const verdict = await deps.throttle.reserve(input.username, input.requester.ip);
-  if (!verdict.ok) return fail("rate_limited", { retryAfterSeconds: verdict.retryAfterSeconds });
   const user = await deps.users.findByUsername(input.username);
-  if (!user) {
+  // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
+  const subject = { username: input.username, ip: input.requester.ip, knownDevice: knownDeviceFor(input.requester, user?.id) };
+  const check = await deps.throttle.checkPassword(subject, async () => {
+    if (user) return deps.passwords.verify(user.passwordHash, input.password);
     // Same work as a wrong password, so timing does not reveal which usernames exist.
     await deps.passwords.verifyNothing(input.password);
-    return fail("invalid_credentials");
-  }
-  if (!(await deps.passwords.verify(user.passwordHash, input.password))) {
-    return { ...fail("invalid_credentials"), userId: user.id };
-  }
-  await deps.throttle.succeeded(input.username, input.requester.ip);
+    return false;
+  });
+  if (!check.ok) return fail("rate_limited", { retryAfterSeconds: check.retryAfterSeconds });
+  if (!user || !check.correct) return { ...fail("invalid_credentials"), userId: user?.id };
   return { ok: true, user };
 }

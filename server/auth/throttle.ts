@@ -1,69 +1,243 @@
+import { createHmac } from "node:crypto";
 import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
 import { retryWhileBusy } from "../../db/busy.js";
 import type { Db } from "../../db/database.js";
 import { withStatementCache } from "../../db/statement-cache.js";
 
 /**
- * Brute-force protection for password checks (OWASP ASVS V6.3, NIST 800-63B §3.2.2): one counter
- * per account, shared by login and change password whichever door they come through, and one per
- * IP address. The counters live in SQLite, so they survive restarts and are shared by every
- * worker process. The only module that knows about rate-limiter-flexible.
+ * Brute-force protection for password checks (OWASP ASVS V6.3, NIST 800-63B §3.2.2) without
+ * handing attackers a lockout weapon: rate-limiter-flexible's login-protection recipe plus OWASP's
+ * device cookies. The only module that knows about rate-limiter-flexible.
+ *
+ * A password check from a device that has signed in to the account before (server/auth/devices.ts)
+ * counts against that device alone: consecutive failures per device. Any other counts against
+ * - consecutive failures per account and IP address (what stops one guesser),
+ * - failures per IP address per day (what stops one address spraying many accounts), and
+ * - failures per account per day (what stops guessing one account from many addresses).
+ * A change of password also counts consecutive failures per session.
+ *
+ * Every counter is reserved *before* the hash, atomically, so of 50 concurrent guesses only the
+ * allowed number ever reach it; and looked at first, so an attempt that is refused writes nothing
+ * and hashes nothing. A success resets the consecutive counters it concerns and gives its point
+ * back to the daily ones. The counters live in the SQLite file: they survive restarts and every
+ * worker process shares them (another connection's write lock is waited for asynchronously,
+ * db/busy.ts). Their keys are HMACs under the app's secret, so the table holds no
+ * username (people type passwords there), no address and no device id.
  */
 
 export type ThrottleLimits = {
-  /** Failed password checks allowed per account in a window. */
-  accountAttempts: number;
-  /** Failed password checks allowed per IP address in a window. */
-  ipAttempts: number;
+  /** Consecutive failures per account and IP address, per known device and per session, in a window. */
+  consecutiveAttempts: number;
   windowSeconds: number;
+  /** Failures per IP address per day, from devices the account does not know. */
+  ipDailyAttempts: number;
+  /** Failures per account per day from devices it does not know, whatever their address. */
+  accountDailyAttempts: number;
 };
 
-export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+/** What a password check is counted against. */
+export type CheckSubject = {
+  /** The username as typed: an account's or nobody's, counted all the same so a 429 reveals nothing. */
+  username: string;
+  ip: string;
+  /** The requester's device id when its device cookie names this account (server/auth/account.ts). */
+  knownDevice: string | null;
+  /** With a change of password: the session it is made in. */
+  sessionId?: string;
+};
 
-export function createThrottle(db: Db, limits: ThrottleLimits) {
+/** A password check that took place (`correct` says how it went), or the limiter's refusal. */
+export type PasswordCheck = { ok: true; correct: boolean } | { ok: false; retryAfterSeconds: number };
+
+const day = 24 * 3600;
+
+export function createThrottle(db: Db, limits: ThrottleLimits, secret: string) {
   // Its statements are compiled once (the library prepares them on every call).
   const store = withStatementCache(db);
-  const common = { storeClient: store, storeType: "better-sqlite3", tableName: "rate_limit", tableCreated: true } as const;
-  const perAccount = new RateLimiterSQLite({
-    ...common,
-    keyPrefix: "account",
-    points: limits.accountAttempts,
-    duration: limits.windowSeconds,
+  const limiter = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterSQLite({
+      storeClient: store,
+      storeType: "better-sqlite3",
+      tableName: "rate_limit",
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration,
+    });
+  const limiters = {
+    account_ip: limiter("account_ip", limits.consecutiveAttempts, limits.windowSeconds),
+    device: limiter("device", limits.consecutiveAttempts, limits.windowSeconds),
+    session: limiter("session", limits.consecutiveAttempts, limits.windowSeconds),
+    ip_day: limiter("ip_day", limits.ipDailyAttempts, day),
+    account_day: limiter("account_day", limits.accountDailyAttempts, day),
+  };
+  type Kind = keyof typeof limiters;
+
+  /** A keyed hash, so a copy of the table names nobody; the kind keeps equal values apart. */
+  const counter = (kind: Kind, value: string, afterSuccess: Counter["afterSuccess"]): Counter => ({
+    limiter: limiters[kind],
+    key: createHmac("sha256", secret).update(`counter:${kind}:${value}`).digest("base64url"),
+    afterSuccess,
   });
-  const perIp = new RateLimiterSQLite({ ...common, keyPrefix: "ip", points: limits.ipAttempts, duration: limits.windowSeconds });
+
+  function countersFor(subject: CheckSubject): Counter[] {
+    // Usernames are ASCII and unique case-insensitively, so their lower case names one account.
+    const username = subject.username.toLowerCase();
+    const counters: Counter[] =
+      subject.knownDevice !== null
+        ? [counter("device", subject.knownDevice, "reset")]
+        : [
+            counter("account_ip", `${username}\n${subject.ip}`, "reset"),
+            counter("ip_day", subject.ip, "give-back"),
+            counter("account_day", username, "give-back"),
+          ];
+    if (subject.sessionId !== undefined) counters.push(counter("session", subject.sessionId, "reset"));
+    return counters;
+  }
+
+  const reservations = createReservations();
 
   return {
     /**
-     * Counts an attempt *before* the password is checked, atomically: of 50 concurrent guesses only
-     * the allowed number ever reach the hash, and while blocked even the right password is refused.
-     * A success gives the account's attempts back (see `succeeded`).
+     * Runs `verify` (the hash) only if every counter concerned has room, with one point reserved on
+     * each while it runs; then settles them by its answer. While blocked even the right password is
+     * refused, and the refusal costs nothing.
      */
-    async reserve(account: string, ip: string): Promise<ThrottleVerdict> {
-      const results = await Promise.allSettled([
-        retryWhileBusy(() => perAccount.consume(accountKey(account))),
-        retryWhileBusy(() => perIp.consume(ip)),
-      ]);
-      const waits = results.map((result) => {
-        if (result.status === "fulfilled") return 0;
-        if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
-        throw result.reason;
-      });
-      const wait = Math.max(...waits);
-      if (wait === 0) return { ok: true };
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
-    },
-
-    /** A correct password: the account starts afresh, and this attempt no longer counts against the IP. */
-    async succeeded(account: string, ip: string): Promise<void> {
-      await Promise.all([retryWhileBusy(() => perAccount.delete(accountKey(account))), retryWhileBusy(() => perIp.reward(ip, 1))]);
+    async checkPassword(subject: CheckSubject, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+      const reservation = await reservations.reserve(countersFor(subject));
+      if (!reservation.ok) return reservation;
+      let correct = false;
+      try {
+        correct = await verify();
+      } finally {
+        await reservation.settle(correct);
+      }
+      return { ok: true, correct };
     },
   };
 }
 
-/** Usernames are ASCII and unique case-insensitively, so their lower case names one account. */
-function accountKey(username: string): string {
-  return username.toLowerCase();
-}
-
 export type Throttle = ReturnType<typeof createThrottle>;
 
+type Counter = {
+  limiter: RateLimiterSQLite;
+  key: string;
+  /** What a successful attempt does to its point: consecutive failures start afresh, daily ones get it back. */
+  afterSuccess: "reset" | "give-back";
+};
+
+type Reservation = { ok: true; settle(succeeded: boolean): Promise<void> } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * Reserving points on several counters at once, one reservation at a time in this process.
+ *
+ * Serialising look-and-count here means attempts in this process never push a counter past its
+ * limit, so refusals are decided by a look (`get`) that writes nothing. Another process may still
+ * fill a counter between our look and our count: that attempt is refused and its points given back.
+ *
+ * An attempt that finds a counter full only because of attempts still being checked in this
+ * process waits for them and looks again: if they succeed (a reset) it goes ahead, if they fail
+ * it is refused. So eight concurrent correct sign-ins all get in, and of 50 concurrent wrong ones
+ * exactly the limit reach the hash.
+ */
+function createReservations() {
+  const inFlight = new Map<string, Set<Promise<void>>>();
+  const idOf = (counter: Counter) => counter.limiter.getKey(counter.key);
+  const pendingOn = (counter: Counter) => inFlight.get(idOf(counter))?.size ?? 0;
+
+  let queue: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  type Step = Reservation | { ok: "wait"; until: Promise<void>[] };
+
+  async function attempt(counters: Counter[]): Promise<Step> {
+    const states = await Promise.all(counters.map((counter) => retryWhileBusy(() => counter.limiter.get(counter.key))));
+    const full = counters
+      .map((counter, index) => ({ counter, state: states[index] ?? null }))
+      .filter(({ counter, state }) => (state?.consumedPoints ?? 0) >= counter.limiter.points);
+    if (full.length > 0) {
+      // Full without counting the attempts in flight here: refused now, with nothing written.
+      const settledFull = full.filter(({ counter, state }) => (state?.consumedPoints ?? 0) - pendingOn(counter) >= counter.limiter.points);
+      if (settledFull.length > 0) return refusal(settledFull.map(({ state }) => state?.msBeforeNext ?? 0));
+      // Full only because of attempts in flight here: their outcome decides.
+      return { ok: "wait", until: full.flatMap(({ counter }) => [...(inFlight.get(idOf(counter)) ?? [])]) };
+    }
+    const taken: Counter[] = [];
+    for (const counter of counters) {
+      try {
+        await retryWhileBusy(() => counter.limiter.consume(counter.key));
+        taken.push(counter);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) {
+          await giveBack(taken);
+          throw error;
+        }
+        // Another process filled it since our look: refused, and the points go back.
+        await giveBack([...taken, counter]);
+        return refusal([error.msBeforeNext]);
+      }
+    }
+    return hold(counters);
+  }
+
+  function hold(counters: Counter[]): Reservation {
+    let release!: () => void;
+    const settled = new Promise<void>((resolve) => (release = resolve));
+    for (const counter of counters) {
+      const id = idOf(counter);
+      const set = inFlight.get(id) ?? new Set();
+      set.add(settled);
+      inFlight.set(id, set);
+    }
+    return {
+      ok: true,
+      async settle(succeeded) {
+        try {
+          // A failure leaves its points where they are: that is what counts it.
+          if (succeeded) await exclusive(() => afterSuccess(counters));
+        } finally {
+          for (const counter of counters) {
+            const set = inFlight.get(idOf(counter));
+            set?.delete(settled);
+            if (set?.size === 0) inFlight.delete(idOf(counter));
+          }
+          release();
+        }
+      },
+    };
+  }
+
+  return {
+    async reserve(counters: Counter[]): Promise<Reservation> {
+      for (;;) {
+        const step = await exclusive(() => attempt(counters));
+        if (step.ok !== "wait") return step;
+        await Promise.race(step.until);
+      }
+    },
+  };
+}
+
+async function afterSuccess(counters: Counter[]): Promise<void> {
+  for (const counter of counters) {
+    if (counter.afterSuccess === "reset") await retryWhileBusy(() => counter.limiter.delete(counter.key));
+    if (counter.afterSuccess === "give-back") await giveBack([counter]);
+  }
+}
+
+/** One point back on each, unless the window ran out meanwhile (no row at minus one). */
+async function giveBack(counters: Counter[]): Promise<void> {
+  for (const counter of counters) {
+    const state = await retryWhileBusy(() => counter.limiter.get(counter.key));
+    if (state && state.consumedPoints > 0) await retryWhileBusy(() => counter.limiter.reward(counter.key, 1));
+  }
+}
+
+function refusal(waits: number[]): { ok: false; retryAfterSeconds: number } {
+  const wait = Math.max(0, ...waits);
+  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+}

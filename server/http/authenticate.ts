@@ -1,3 +1,5 @@
+import type { KnownDevice } from "../auth/account.js";
+import type { DeviceService } from "../auth/devices.js";
 import type { SessionService, ValidSession } from "../auth/sessions.js";
 import { readCookie } from "./cookies.js";
 
@@ -11,6 +13,8 @@ export type RequestAuthentication = {
   setCookie: string | null;
   /** The request carries a session cookie (valid or not): a browser's ambient credential. */
   hasSessionCookie: boolean;
+  /** Its device cookie, when the signature holds: a browser that signed in to that account before. */
+  device: KnownDevice | null;
 };
 
 const bearerPattern = /^Bearer +([^\s]+)\s*$/i;
@@ -21,16 +25,24 @@ const bearerPattern = /^Bearer +([^\s]+)\s*$/i;
  * wins over the cookie; a malformed or unknown one authenticates nothing and does not fall back
  * to the cookie.
  */
-export async function authenticate(request: Request, sessions: SessionService): Promise<RequestAuthentication> {
-  const authorization = request.headers.get("authorization");
-  const cookie = readCookie(request.headers.get("cookie"), sessions.cookieName) || null;
-  const hasSessionCookie = cookie !== null;
+export async function authenticate(
+  request: Request,
+  { sessions, devices }: { sessions: SessionService; devices: DeviceService },
+): Promise<RequestAuthentication> {
+  const { headers } = request;
+  const authorization = headers.get("authorization");
+  const cookieHeader = headers.get("cookie");
+  const cookie = readCookie(cookieHeader, sessions.cookieName) || null;
+  const seen = {
+    hasSessionCookie: cookie !== null,
+    device: devices.verify(readCookie(cookieHeader, devices.cookieName)),
+  };
   if (authorization !== null && /^Bearer\b/i.test(authorization)) {
     const token = bearerPattern.exec(authorization)?.[1];
     const { valid } = token ? await sessions.validate(token) : { valid: null };
-    return { auth: valid ? { ...valid, via: "bearer" } : null, setCookie: null, hasSessionCookie };
+    return { auth: valid ? { ...valid, via: "bearer" } : null, setCookie: null, ...seen };
   }
-  if (cookie === null) return { auth: null, setCookie: null, hasSessionCookie };
+  if (cookie === null) return { auth: null, setCookie: null, ...seen };
   const { valid, cookie: setCookie } = await sessions.validate(cookie);
-  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, hasSessionCookie };
+  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, ...seen };
 }

@@ -6,11 +6,19 @@
 export class Device {
   readonly cookies = new Map<string, string>();
 
-  constructor(readonly baseUrl: string) {}
+  /**
+   * `forwardedFor`: the client address it claims through `X-Forwarded-For`, which a server started
+   * with `trustProxy` takes as its IP; so one loopback test can play many addresses.
+   */
+  constructor(
+    readonly baseUrl: string,
+    readonly forwardedFor?: string,
+  ) {}
 
   async request(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
     const { origin = this.baseUrl, ...rest } = init;
     const headers = new Headers(rest.headers);
+    if (this.forwardedFor !== undefined && !headers.has("x-forwarded-for")) headers.set("x-forwarded-for", this.forwardedFor);
     if (this.cookies.size > 0 && !headers.has("cookie")) {
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     }
@@ -55,12 +63,13 @@ export class Device {
   }
 }
 
-/** Registers through the real register form and signs in through the real login form. */
+/** Registers through the real register form and signs in through the real login form, from `forwardedFor` (see Device). */
 export async function signUpAndIn(
   baseUrl: string,
   user: { username: string; password: string; email?: string },
+  { forwardedFor }: { forwardedFor?: string } = {},
 ): Promise<Device> {
-  const device = new Device(baseUrl);
+  const device = new Device(baseUrl, forwardedFor);
   const registered = await device.postForm("/register", {
     username: user.username,
     email: user.email ?? `${user.username}@example.com`,

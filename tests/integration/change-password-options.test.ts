@@ -52,7 +52,8 @@ describe("option sessionCookieName", () => {
   it("names the cookie that is set, read and deleted", async () => {
     const server = await serverWith({ sessionCookieName: "sid" });
     const account = await doors[0]!.signUp(server.url, uniqueName(), password);
-    expect([...account.device.cookies.keys()]).toEqual(["sid"]);
+    // The session cookie under its configured name, beside the device cookie (tests/security/lockout.test.ts).
+    expect([...account.device.cookies.keys()]).toEqual(["sid", "device"]);
     const response = await account.device.submitForm("/private/change-password", seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh }));
     expect(response.headers.getSetCookie()[0]).toBe("sid=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax");
   });

@@ -29,8 +29,11 @@ describe.each(doors)("per-account limit through the $name door", (door) => {
     }
     const blocked = await account.attempt({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh });
     expect(blocked).toEqual({ status: 429, message: "Too many failed attempts. Try again in 15 minutes." });
-    // Login with the right password is refused too: one counter for the account.
-    const login = await signIn(new Device(server.url), account);
+    // Login with the right password from the same client is refused too: login and change share the
+    // counters. The page doors' client is the browser that signed in (a known device: its own
+    // counter); the tRPC door's is a program with no device cookie (counted by account and address).
+    const sameClient = door.name === "trpc" ? new Device(server.url) : account.device;
+    const login = await signIn(sameClient, account);
     expect(login.status).toBe(429);
     expect(Number(login.headers.get("retry-after"))).toBeGreaterThan(800);
     expect(Number(login.headers.get("retry-after"))).toBeLessThanOrEqual(900);
@@ -49,26 +52,52 @@ describe("the account counter", () => {
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await response.json()).toEqual({ detail: "Too many failed attempts. Try again in 15 minutes." });
 
-    const error = await createClient({ url: `${server.url}/trpc` })
+    // The typed client, sent from this same device (its device cookie), is refused as well.
+    const fromThisDevice: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set("cookie", `device=${device.cookies.get("device")}`);
+      return fetch(input, { ...init, headers });
+    };
+    const error = await createClient({ url: `${server.url}/trpc`, fetch: fromThisDevice })
       .auth.login.mutate({ username, password })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ data: { code: "TOO_MANY_REQUESTS", httpStatus: 429, reason: "rate_limited" } });
   });
 
-  it("is shared by login and change password, whichever door", async () => {
+  it("is shared by login and change password, whichever door (one browser, a known device)", async () => {
     const server = await serverWith();
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
     for (let attempt = 0; attempt < 3; attempt++) {
-      expect((await signIn(new Device(server.url), { username, password: "wrong!" })).status).toBe(401);
+      expect((await signIn(device, { username, password: "wrong!" })).status).toBe(401);
     }
-    const client = createClient({ url: `${server.url}/trpc` });
-    await client.auth.login.mutate({ username, password: "wrong!" }).catch(() => {});
+    const trpcLogin = await device.postJson("/trpc/auth.login", { username, password: "wrong!" });
+    expect(trpcLogin.status).toBe(401);
     const json = await device.postJson("/private/change-password", { current_password: "wrong!", new_password: fresh, confirm_new_password: fresh });
     expect(json.status).toBe(422);
     // Five failures across three doors: the sixth attempt, through a fourth door, is blocked.
     const form = await device.submitForm("/private/change-password", { current_password: password, new_password: fresh, confirm_new_password: fresh });
     expect(form.status).toBe(429);
+  });
+
+  it("is shared by login and change password, whichever door (programs and browsers without a device cookie, one address)", async () => {
+    const server = await serverWith();
+    const username = uniqueName();
+    const device = await signUpAndIn(server.url, { username, password });
+    const client = createClient({ url: `${server.url}/trpc` });
+    const { token } = await client.auth.login.mutate({ username, password });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await signIn(new Device(server.url), { username, password: "wrong!" })).status).toBe(401);
+    }
+    await client.auth.login.mutate({ username, password: "wrong!" }).catch(() => {});
+    const change = await createClient({ url: `${server.url}/trpc`, token })
+      .auth.changePassword.mutate({ currentPassword: "wrong!", newPassword: fresh })
+      .catch((caught: unknown) => caught);
+    expect(change).toMatchObject({ data: { httpStatus: 422, reason: "incorrect_password" } });
+    // Five failures across three doors from this address: a sign-in by a browser it does not know is blocked.
+    expect((await signIn(new Device(server.url), { username, password })).status).toBe(429);
+    // The browser that signed in before is a known device: its own counter is untouched.
+    expect((await signIn(device, { username, password })).status).toBe(303);
   });
 
   it("is reset by a successful login", async () => {

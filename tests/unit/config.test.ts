@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       loginUrl: "/login",
       invalidateSessions: true,
       sessionCookieName: "session",
+      deviceCookieName: "device",
       readOnly: false,
       minPasswordLength: 12,
       maxPasswordLength: 128,
@@ -17,6 +18,7 @@ describe("loadConfig", () => {
       maxBodyBytes: 8192,
       rateLimitAccountAttempts: 5,
       rateLimitIpAttempts: 100,
+      rateLimitAccountDailyAttempts: 100,
       rateLimitWindowSeconds: 900,
       trustProxy: false,
       logLevel: "info",
@@ -39,6 +41,7 @@ describe("loadConfig", () => {
         LOGIN_URL: "/sign-in",
         INVALIDATE_SESSIONS: "false",
         SESSION_COOKIE_NAME: "sid",
+        DEVICE_COOKIE_NAME: "dev",
         READ_ONLY: "1",
         PASSWORD_MIN_LENGTH: "8",
         PASSWORD_MAX_LENGTH: "64",
@@ -48,6 +51,7 @@ describe("loadConfig", () => {
         MAX_BODY_BYTES: "4096",
         RATE_LIMIT_ACCOUNT_ATTEMPTS: "3",
         RATE_LIMIT_IP_ATTEMPTS: "30",
+        RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS: "50",
         RATE_LIMIT_WINDOW_SECONDS: "600",
         TRUST_PROXY: "yes",
         LOG_LEVEL: "warn",
@@ -68,6 +72,7 @@ describe("loadConfig", () => {
       loginUrl: "/sign-in",
       invalidateSessions: false,
       sessionCookieName: "sid",
+      deviceCookieName: "dev",
       readOnly: true,
       minPasswordLength: 8,
       maxPasswordLength: 64,
@@ -77,6 +82,7 @@ describe("loadConfig", () => {
       maxBodyBytes: 4096,
       rateLimitAccountAttempts: 3,
       rateLimitIpAttempts: 30,
+      rateLimitAccountDailyAttempts: 50,
       rateLimitWindowSeconds: 600,
       trustProxy: true,
       logLevel: "warn",
@@ -110,6 +116,8 @@ describe("loadConfig", () => {
     ["PASSWORD_CHANGED_URL", "https://evil.example"],
     ["SMTP_URL", "http://mail.example"],
     ["RATE_LIMIT_ACCOUNT_ATTEMPTS", "500"],
+    ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", "101"],
+    ["DEVICE_COOKIE_NAME", "session"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`- ${variable} \\(option`));
@@ -118,6 +126,9 @@ describe("loadConfig", () => {
   it("refuses limits that allow more than 100 failed attempts per account per hour (ASVS)", () => {
     expect(() => loadConfig({ rateLimitAccountAttempts: 30, rateLimitWindowSeconds: 900 }, {})).toThrow(
       /RATE_LIMIT_ACCOUNT_ATTEMPTS \(option rateLimitAccountAttempts\): allows more than 100/,
+    );
+    expect(() => loadConfig({ rateLimitAccountDailyAttempts: 101 }, {})).toThrow(
+      /RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS \(option rateLimitAccountDailyAttempts\): allows more than 100/,
     );
   });
 

@@ -28,6 +28,7 @@ describe("openDatabase", () => {
       { version: 2, name: "security" },
       { version: 3, name: "outbox" },
       { version: 4, name: "credential_version" },
+      { version: 5, name: "rate_limit_keys" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -35,7 +36,7 @@ describe("openDatabase", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(4);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(5);
     again.close();
   });
 

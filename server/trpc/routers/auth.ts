@@ -28,11 +28,13 @@ export const authRouter = router({
     return { userId: result.userId };
   }),
 
-  /** Sets the session cookie for browsers and returns the token for other clients (Bearer). */
+  /** Sets the session cookie and the device cookie for browsers and returns the token for other clients (Bearer). */
   login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
+    const { sessions, devices } = ctx.services.auth;
     const result = await signIn(ctx.services.auth, { ...input, requester: ctx.requester });
     if (!result.ok) return refuse(ctx, result);
-    ctx.resHeaders.append("Set-Cookie", ctx.services.auth.sessions.cookie(result.session.token));
+    ctx.resHeaders.append("Set-Cookie", sessions.cookie(result.session.token));
+    ctx.resHeaders.append("Set-Cookie", devices.cookie(result.deviceToken));
     return { user: result.account, token: result.session.token, expiresAt: result.session.expiresAt.toISOString() };
   }),
 
