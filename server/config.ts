@@ -89,6 +89,8 @@ export const configSchema = z
       .min(1)
       .max(100, "allows more than 100 failed attempts per account in an hour (they may all come in one); at most 100")
       .default(100),
+    /** Registration attempts per IP address per window (each one that reaches the uniqueness check). */
+    rateLimitRegisterAttempts: z.number().int().min(1).max(100_000).default(10),
     rateLimitWindowSeconds: z.number().int().min(60).max(86_400).default(900),
     /** Take the client's IP address from X-Forwarded-For (only behind a proxy that sets it). */
     trustProxy: z.boolean().default(false),
@@ -153,6 +155,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   rateLimitAccountAttempts: ["RATE_LIMIT_ACCOUNT_ATTEMPTS", toNumber],
   rateLimitIpAttempts: ["RATE_LIMIT_IP_ATTEMPTS", toNumber],
   rateLimitAccountDailyAttempts: ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", toNumber],
+  rateLimitRegisterAttempts: ["RATE_LIMIT_REGISTER_ATTEMPTS", toNumber],
   rateLimitWindowSeconds: ["RATE_LIMIT_WINDOW_SECONDS", toNumber],
   trustProxy: ["TRUST_PROXY", toBoolean],
   logLevel: ["LOG_LEVEL", String],

@@ -48,6 +48,7 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
         windowSeconds: config.rateLimitWindowSeconds,
         ipDailyAttempts: config.rateLimitIpAttempts,
         accountDailyAttempts: config.rateLimitAccountDailyAttempts,
+        registerAttempts: config.rateLimitRegisterAttempts,
       },
       secret,
     ),

@@ -83,8 +83,14 @@ export const failureCatalogue = {
   missing_credentials: { ...invalid, message: "Enter your username and password." },
   invalid_username: { ...invalid, message: "Usernames are 3 to 32 letters, digits, dots, dashes or underscores." },
   invalid_email: { ...invalid, message: "Enter a valid email address." },
-  username_taken: { status: 409, trpcCode: "CONFLICT", message: "That username is already taken." },
-  email_taken: { status: 409, trpcCode: "CONFLICT", message: "That email address is already registered." },
+  // One message whether the username or the e-mail address is taken: a probe does not learn which.
+  already_registered: { status: 409, trpcCode: "CONFLICT", message: "That username or email address is already registered." },
+  too_many_registrations: {
+    status: 429,
+    trpcCode: "TOO_MANY_REQUESTS",
+    message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
+      `Too many sign-up attempts from your network. Try again in ${waitText(retryAfterSeconds)}.`,
+  },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
 } as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;
@@ -99,7 +105,7 @@ export type Failure<R extends FailureReason = FailureReason> = {
   reason: R;
   message: string;
   field?: FieldName;
-  /** With `rate_limited`: when to try again. */
+  /** With `rate_limited` and `too_many_registrations`: when to try again. */
   retryAfterSeconds?: number;
 };
 

@@ -16,13 +16,14 @@ export type RegisterInput = {
 export type RegisterResult =
   | { ok: true; userId: string }
   | Failure<
+      | "read_only"
       | "missing_fields"
       | "invalid_username"
       | "invalid_email"
       | PolicyFailureReason
       | "mismatch"
-      | "username_taken"
-      | "email_taken"
+      | "too_many_registrations"
+      | "already_registered"
     >;
 
 // ASCII only, so that SQLite's NOCASE makes usernames unique case-insensitively and no two
@@ -31,8 +32,13 @@ const usernamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
 // Deliberately loose (RFC 5322 is not worth matching); ASCII for the same NOCASE reason.
 const emailPattern = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
-/** Creates an account with the same password rules as a change, in the same order. */
+/**
+ * Creates an account with the same password rules as a change, in the same order. Everything that
+ * costs nothing comes first; then the per-address limit, so a flood is stopped before the
+ * uniqueness check and the hash, and probing which names and addresses are taken is slow.
+ */
 export async function register(deps: AuthDependencies, input: RegisterInput): Promise<RegisterResult> {
+  if (deps.rules.readOnly) return fail("read_only");
   const missing = (["username", "email", "password", "confirmPassword"] as const).find((field) => input[field] === "");
   if (missing) return fail("missing_fields", { field: missing });
   if (!usernamePattern.test(input.username)) return fail("invalid_username", { field: "username" });
@@ -45,6 +51,9 @@ export async function register(deps: AuthDependencies, input: RegisterInput): Pr
   const content = checkPasswordContent(input.password, { limits: deps.rules, username: input.username, email: input.email });
   if (content) return { ...content, field: "password" };
 
+  const admitted = await deps.throttle.admitRegistration(input.requester.ip);
+  if (!admitted.ok) return fail("too_many_registrations", { retryAfterSeconds: admitted.retryAfterSeconds });
+
   const userId = randomUUID();
   const inserted = await deps.users.insert({
     id: userId,
@@ -53,9 +62,8 @@ export async function register(deps: AuthDependencies, input: RegisterInput): Pr
     passwordHash: await deps.passwords.hash(input.password),
     createdAt: deps.now(),
   });
-  if (!inserted.ok) {
-    return inserted.taken === "username" ? fail("username_taken", { field: "username" }) : fail("email_taken", { field: "email" });
-  }
+  // One answer whichever is taken: each probe tells less, and none names the field.
+  if (!inserted.ok) return fail("already_registered");
   // Register failures are not password checks: only the success is audited.
   await deps.events.record({ type: "registered", userId, requester: input.requester });
   return { ok: true, userId };

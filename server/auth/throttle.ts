@@ -14,7 +14,8 @@ import { withStatementCache } from "../../db/statement-cache.js";
  * - consecutive failures per account and IP address (what stops one guesser),
  * - failures per IP address per day (what stops one address spraying many accounts), and
  * - failures per account per day (what stops guessing one account from many addresses).
- * A change of password also counts consecutive failures per session.
+ * A change of password also counts consecutive failures per session. Registration attempts are
+ * counted per IP address, successful or not.
  *
  * Every counter is reserved *before* the hash, atomically, so of 50 concurrent guesses only the
  * allowed number ever reach it; and looked at first, so an attempt that is refused writes nothing
@@ -33,6 +34,8 @@ export type ThrottleLimits = {
   ipDailyAttempts: number;
   /** Failures per account per day from devices it does not know, whatever their address. */
   accountDailyAttempts: number;
+  /** Registration attempts per IP address per window. */
+  registerAttempts: number;
 };
 
 /** What a password check is counted against. */
@@ -45,6 +48,8 @@ export type CheckSubject = {
   /** With a change of password: the session it is made in. */
   sessionId?: string;
 };
+
+export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 /** A password check that took place (`correct` says how it went), or the limiter's refusal. */
 export type PasswordCheck = { ok: true; correct: boolean } | { ok: false; retryAfterSeconds: number };
@@ -70,6 +75,7 @@ export function createThrottle(db: Db, limits: ThrottleLimits, secret: string) {
     session: limiter("session", limits.consecutiveAttempts, limits.windowSeconds),
     ip_day: limiter("ip_day", limits.ipDailyAttempts, day),
     account_day: limiter("account_day", limits.accountDailyAttempts, day),
+    register_ip: limiter("register_ip", limits.registerAttempts, limits.windowSeconds),
   };
   type Kind = keyof typeof limiters;
 
@@ -114,6 +120,14 @@ export function createThrottle(db: Db, limits: ThrottleLimits, secret: string) {
       }
       return { ok: true, correct };
     },
+
+    /** Counts a registration attempt from `ip`, whatever comes of it; refused past the limit, for free. */
+    async admitRegistration(ip: string): Promise<ThrottleVerdict> {
+      const reservation = await reservations.reserve([counter("register_ip", ip, "keep")]);
+      if (!reservation.ok) return reservation;
+      await reservation.settle(true);
+      return { ok: true };
+    },
   };
 }
 
@@ -122,8 +136,11 @@ export type Throttle = ReturnType<typeof createThrottle>;
 type Counter = {
   limiter: RateLimiterSQLite;
   key: string;
-  /** What a successful attempt does to its point: consecutive failures start afresh, daily ones get it back. */
-  afterSuccess: "reset" | "give-back";
+  /**
+   * What a successful attempt does to its point: consecutive failures start afresh, daily ones get
+   * it back, registrations keep it (every attempt counts).
+   */
+  afterSuccess: "reset" | "give-back" | "keep";
 };
 
 type Reservation = { ok: true; settle(succeeded: boolean): Promise<void> } | { ok: false; retryAfterSeconds: number };

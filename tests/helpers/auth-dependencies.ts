@@ -31,7 +31,7 @@ export function authDependencies(db: Db, rules: Partial<AuthRules> = {}): AuthDe
     passwords: cheapHasher,
     throttle: createThrottle(
       db,
-      { consecutiveAttempts: 50, windowSeconds: 900, ipDailyAttempts: 50, accountDailyAttempts: 100 },
+      { consecutiveAttempts: 50, windowSeconds: 900, ipDailyAttempts: 50, accountDailyAttempts: 100, registerAttempts: 50 },
       secret,
     ),
     events: createAuthEvents(createAuthEventQueries(db), logger),

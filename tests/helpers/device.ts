@@ -63,14 +63,18 @@ export class Device {
   }
 }
 
-/** Registers through the real register form and signs in through the real login form, from `forwardedFor` (see Device). */
+/**
+ * Registers through the real register form and signs in through the real login form. `forwardedFor`
+ * plays a client address (see Device); `registerAt` is another server on the same database, for a
+ * server that refuses to register (read-only mode).
+ */
 export async function signUpAndIn(
   baseUrl: string,
   user: { username: string; password: string; email?: string },
-  { forwardedFor }: { forwardedFor?: string } = {},
+  { forwardedFor, registerAt = baseUrl }: { forwardedFor?: string; registerAt?: string } = {},
 ): Promise<Device> {
   const device = new Device(baseUrl, forwardedFor);
-  const registered = await device.postForm("/register", {
+  const registered = await new Device(registerAt, forwardedFor).postForm("/register", {
     username: user.username,
     email: user.email ?? `${user.username}@example.com`,
     password: user.password,

@@ -12,7 +12,11 @@ export type Account = {
   attempt(fields: Attempt): Promise<Outcome>;
 };
 
-export type Door = { name: "form" | "json" | "trpc"; signUp(baseUrl: string, username: string, password: string): Promise<Account> };
+/** `registerAt`: another server on the same database that registers the account (see signUpAndIn). */
+export type Door = {
+  name: "form" | "json" | "trpc";
+  signUp(baseUrl: string, username: string, password: string, registerAt?: string): Promise<Account>;
+};
 
 const pagePath = "/private/change-password";
 
@@ -43,8 +47,8 @@ function pageDoor(
 ): Door {
   return {
     name,
-    async signUp(baseUrl, username, password) {
-      const device = await signUpAndIn(baseUrl, { username, password });
+    async signUp(baseUrl, username, password, registerAt) {
+      const device = await signUpAndIn(baseUrl, { username, password }, { registerAt });
       return {
         username,
         password,
@@ -68,8 +72,8 @@ export const jsonDoor = pageDoor(
 
 export const trpcDoor: Door = {
   name: "trpc",
-  async signUp(baseUrl, username, password) {
-    const device = await signUpAndIn(baseUrl, { username, password });
+  async signUp(baseUrl, username, password, registerAt) {
+    const device = await signUpAndIn(baseUrl, { username, password }, { registerAt });
     const { token } = await createClient({ url: `${baseUrl}/trpc` }).auth.login.mutate({ username, password });
     const client = createClient({ url: `${baseUrl}/trpc`, token });
     return {

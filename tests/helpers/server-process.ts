@@ -37,6 +37,7 @@ export function startServerProcess(options: ServerProcessOptions = {}): Promise<
       HOST: "127.0.0.1",
       LOG_LEVEL: "silent",
       RATE_LIMIT_IP_ATTEMPTS: "100000",
+      RATE_LIMIT_REGISTER_ATTEMPTS: "100000",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

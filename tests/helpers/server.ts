@@ -8,12 +8,23 @@ export type TestServer = { url: string; app: App; databasePath: string; close: (
 /**
  * The real app on a random loopback port with its own temporary SQLite file. The environment is
  * empty so that variables set on the machine cannot change what a test sees, and passwords are
- * hashed with cheap Argon2id parameters unless the test passes a hasher of its own.
+ * hashed with cheap Argon2id parameters unless the test passes a hasher of its own. Every test
+ * registers from the one loopback address, so the per-address registration limit is generous
+ * unless the test sets its own.
  */
 export async function startServer(options: AppOptions = {}): Promise<TestServer> {
   const dir = tempDir();
   const databasePath = join(dir.path, "app.db");
-  const app = await createApp({ databasePath, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent", passwordHasher: cheapHasher, ...options });
+  const app = await createApp({
+    databasePath,
+    env: {},
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "silent",
+    passwordHasher: cheapHasher,
+    rateLimitRegisterAttempts: 10_000,
+    ...options,
+  });
   const url = await app.listen();
   return {
     url,

@@ -67,10 +67,11 @@ describe("register", () => {
     await new Device(server.url).postForm("/register", first);
     const sameName = await new Device(server.url).postForm("/register", form({ username: first.username.toUpperCase() }));
     expect(sameName.status).toBe(409);
-    expect(pageErrorMessage(await sameName.text())).toBe("That username is already taken.");
+    // One message for both, so a probe does not learn which one is taken (tests/security/register-limit.test.ts).
+    expect(pageErrorMessage(await sameName.text())).toBe("That username or email address is already registered.");
     const sameEmail = await new Device(server.url).postForm("/register", form({ email: first.email }));
     expect(sameEmail.status).toBe(409);
-    expect(pageErrorMessage(await sameEmail.text())).toBe("That email address is already registered.");
+    expect(pageErrorMessage(await sameEmail.text())).toBe("That username or email address is already registered.");
   });
 });
 

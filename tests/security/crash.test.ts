@@ -29,6 +29,7 @@ function startProcess(): Promise<{ child: ChildProcess; url: string }> {
       DATABASE_PATH: databasePath,
       LOG_LEVEL: "silent",
       RATE_LIMIT_IP_ATTEMPTS: "100000",
+      RATE_LIMIT_REGISTER_ATTEMPTS: "100000",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

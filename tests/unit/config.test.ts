@@ -19,6 +19,7 @@ describe("loadConfig", () => {
       rateLimitAccountAttempts: 5,
       rateLimitIpAttempts: 100,
       rateLimitAccountDailyAttempts: 100,
+      rateLimitRegisterAttempts: 10,
       rateLimitWindowSeconds: 900,
       trustProxy: false,
       logLevel: "info",
@@ -52,6 +53,7 @@ describe("loadConfig", () => {
         RATE_LIMIT_ACCOUNT_ATTEMPTS: "3",
         RATE_LIMIT_IP_ATTEMPTS: "30",
         RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS: "50",
+        RATE_LIMIT_REGISTER_ATTEMPTS: "4",
         RATE_LIMIT_WINDOW_SECONDS: "600",
         TRUST_PROXY: "yes",
         LOG_LEVEL: "warn",
@@ -83,6 +85,7 @@ describe("loadConfig", () => {
       rateLimitAccountAttempts: 3,
       rateLimitIpAttempts: 30,
       rateLimitAccountDailyAttempts: 50,
+      rateLimitRegisterAttempts: 4,
       rateLimitWindowSeconds: 600,
       trustProxy: true,
       logLevel: "warn",
@@ -117,6 +120,7 @@ describe("loadConfig", () => {
     ["SMTP_URL", "http://mail.example"],
     ["RATE_LIMIT_ACCOUNT_ATTEMPTS", "500"],
     ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", "101"],
+    ["RATE_LIMIT_REGISTER_ATTEMPTS", "0"],
     ["DEVICE_COOKIE_NAME", "session"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
