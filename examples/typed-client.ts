@@ -15,7 +15,9 @@ if (!username || !currentPassword || !newPassword) {
 const url = `${baseUrl.replace(/\/$/, "")}/trpc`;
 
 try {
+  // From Node (no Origin or Sec-Fetch-* headers) the token comes back in the body; browsers get only the cookie.
   const { token, user } = await createClient({ url }).auth.login.mutate({ username, password: currentPassword });
+  if (!token) throw new Error("no bearer token in the answer");
   console.log(`Signed in as ${user.username} (bearer token received).`);
   const client = createClient({ url, token });
 

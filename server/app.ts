@@ -11,7 +11,7 @@ import { fail, failureStatus } from "./auth/failures.js";
 import { preloadPasswordPolicy } from "./auth/password-policy.js";
 import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
-import { authenticate, type Authentication } from "./http/authenticate.js";
+import { authenticate } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
 import { createNodeListener } from "./http/node-bridge.js";
@@ -22,6 +22,7 @@ import { createStaticFiles } from "./http/static-files.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
+import type { Context } from "./trpc/context.js";
 import { busyRetryAfterSeconds } from "./trpc/init.js";
 import { appRouter } from "./trpc/routers/_app.js";
 
@@ -91,7 +92,7 @@ export async function createApp(options: AppOptions = {}) {
   async function dispatch(request: Request, connection: Requester, cspNonce: string): Promise<Response> {
     const url = new URL(request.url);
     // Once per request; every door below is handed this answer and parses no header itself.
-    const { auth, setCookie, hasSessionCookie, device } = await authenticate(request, services.auth);
+    const { auth, setCookie, hasSessionCookie, device, browser } = await authenticate(request, services.auth);
     const requester: Requester = { ...connection, device };
     const csrf = { origin: config.publicOrigin ?? url.origin, authenticatedByBearer: auth?.via === "bearer", hasSessionCookie };
     if (isCrossSiteRequest(request, csrf)) {
@@ -106,7 +107,7 @@ export async function createApp(options: AppOptions = {}) {
     if (setCookie) resHeaders.append("Set-Cookie", setCookie);
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
-      return withQueuedHeaders(await trpc(request, requester, auth), resHeaders);
+      return withQueuedHeaders(await trpc(request, { requester, auth, browser }), resHeaders);
     }
 
     const onChangePasswordPage = routesTo(url.pathname, changePasswordPath);
@@ -116,14 +117,14 @@ export async function createApp(options: AppOptions = {}) {
     if (onChangePasswordPage && request.method === "POST" && isJson(request)) {
       return withQueuedHeaders(await changePasswordJson(request, { services, auth, requester, resHeaders }), resHeaders);
     }
-    const context = createLoadContext({ request, requester, auth, resHeaders, cspNonce });
+    const context = createLoadContext({ request, requester, auth, browser, resHeaders, cspNonce });
     const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     return response;
   }
 
-  async function trpc(request: Request, requester: Requester, auth: Authentication | null): Promise<Response> {
+  async function trpc(request: Request, caller: Pick<Context, "requester" | "auth" | "browser">): Promise<Response> {
     // JSON only: a plain HTML form (urlencoded, multipart, text/plain) can never reach a procedure.
     if (request.method === "POST" && !isJson(request)) {
       return jsonResponse(415, { error: { message: "tRPC requests must be application/json." } });
@@ -135,7 +136,7 @@ export async function createApp(options: AppOptions = {}) {
       // One request must not buy unbounded password work: a batch of 60 registrations once cost
       // 60 hashes. Larger batches get 400 before any procedure runs.
       maxBatchSize: maxTrpcBatchSize,
-      createContext: ({ resHeaders }) => ({ services, requester, auth, resHeaders }),
+      createContext: ({ resHeaders }) => ({ services, ...caller, resHeaders }),
       onError: ({ error }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") onError(error.cause ?? error);
       },

@@ -15,6 +15,12 @@ export type RequestAuthentication = {
   hasSessionCookie: boolean;
   /** Its device cookie, when the signature holds: a browser that signed in to that account before. */
   device: KnownDevice | null;
+  /**
+   * Sent by a browser: it says where the request comes from (`Origin`, `Sec-Fetch-Site`), which
+   * programs such as curl or the typed client from Node do not. Browsers get the session only in
+   * the HttpOnly cookie, never a token that page scripts could read.
+   */
+  browser: boolean;
 };
 
 const bearerPattern = /^Bearer +([^\s]+)\s*$/i;
@@ -36,6 +42,7 @@ export async function authenticate(
   const seen = {
     hasSessionCookie: cookie !== null,
     device: devices.verify(readCookie(cookieHeader, devices.cookieName)),
+    browser: isBrowser(headers),
   };
   if (authorization !== null && /^Bearer\b/i.test(authorization)) {
     const token = bearerPattern.exec(authorization)?.[1];
@@ -45,4 +52,13 @@ export async function authenticate(
   if (cookie === null) return { auth: null, setCookie: null, ...seen };
   const { valid, cookie: setCookie } = await sessions.validate(cookie);
   return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, ...seen };
+}
+
+/**
+ * Browsers send `Origin` on every POST and the Fetch Metadata headers (`Sec-Fetch-Site`,
+ * `-Dest`, `-User`) on every request. `Sec-Fetch-Mode` alone proves nothing: Node's own fetch
+ * (undici, under the typed client) adds `Sec-Fetch-Mode: cors` to everything it sends.
+ */
+function isBrowser(headers: Headers): boolean {
+  return ["origin", "sec-fetch-site", "sec-fetch-dest", "sec-fetch-user"].some((name) => headers.has(name));
 }

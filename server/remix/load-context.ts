@@ -49,6 +49,7 @@ export type LoadContextInput = {
   request: Request;
   requester: Requester;
   auth: Authentication | null;
+  browser: boolean;
   resHeaders: Headers;
   cspNonce: string;
 };
@@ -65,8 +66,8 @@ export function createLoadContextFactory(services: Services) {
     afterChangeHint: afterChangeHint(config),
   };
   const secureCookies = usesHttps(config);
-  return function createLoadContext({ request, requester, auth, resHeaders, cspNonce }: LoadContextInput): LoadContext {
-    const trpc = createCaller({ services, requester, auth, resHeaders });
+  return function createLoadContext({ request, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
+    const trpc = createCaller({ services, requester, auth, browser, resHeaders });
     const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
     return {
       trpc,

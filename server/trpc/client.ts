@@ -4,8 +4,8 @@ import type { AppRouter } from "./routers/_app.js";
 export type ClientOptions = {
   /** The app's tRPC endpoint, e.g. http://localhost:3000/trpc */
   url: string;
-  /** A session token from `auth.login`, sent as `Authorization: Bearer`. */
-  token?: string | (() => string | undefined);
+  /** A session token from `auth.login` (null: none), sent as `Authorization: Bearer`. */
+  token?: string | null | (() => string | null | undefined);
   fetch?: typeof globalThis.fetch;
 };
 

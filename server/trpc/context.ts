@@ -10,6 +10,8 @@ export type Context = {
   services: Services;
   requester: Requester;
   auth: Authentication | null;
+  /** The caller is a browser (server/http/authenticate.ts): it gets cookies, never a token in a body. */
+  browser: boolean;
   /** Headers for the response, whichever door the call came through (HTTP or the pages' caller). */
   resHeaders: Headers;
 };

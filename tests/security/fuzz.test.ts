@@ -22,7 +22,8 @@ beforeAll(async () => {
   server = await startServer({ rateLimitIpAttempts: 100_000 });
   username = uniqueName("fuzz");
   device = await signUpAndIn(server.url, { username, password });
-  token = (await createClient({ url: `${server.url}/trpc` }).auth.login.mutate({ username, password })).token;
+  // A program (no Origin, no Sec-Fetch-*) gets its token in the body.
+  token = (await createClient({ url: `${server.url}/trpc` }).auth.login.mutate({ username, password })).token!;
 });
 afterAll(() => server.close());
 

@@ -28,14 +28,18 @@ export const authRouter = router({
     return { userId: result.userId };
   }),
 
-  /** Sets the session cookie and the device cookie for browsers and returns the token for other clients (Bearer). */
+  /**
+   * Sets the session cookie and the device cookie. The token comes back in the body only for
+   * programs (Bearer): a browser keeps it in the HttpOnly cookie, out of reach of page scripts.
+   */
   login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
     const { sessions, devices } = ctx.services.auth;
     const result = await signIn(ctx.services.auth, { ...input, requester: ctx.requester });
     if (!result.ok) return refuse(ctx, result);
     ctx.resHeaders.append("Set-Cookie", sessions.cookie(result.session.token));
     ctx.resHeaders.append("Set-Cookie", devices.cookie(result.deviceToken));
-    return { user: result.account, token: result.session.token, expiresAt: result.session.expiresAt.toISOString() };
+    const token: string | null = ctx.browser ? null : result.session.token;
+    return { user: result.account, token, expiresAt: result.session.expiresAt.toISOString() };
   }),
 
   logout: publicProcedure.mutation(async ({ ctx }) => {
