@@ -7,7 +7,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { DatabaseBusyError } from "../db/busy.js";
 import { openDatabase } from "../db/database.js";
-import { fail, failureStatus } from "./auth/failures.js";
+import { busy, busyRetryAfterSeconds, failureStatus } from "./auth/failures.js";
 import { preloadPasswordPolicy } from "./auth/password-policy.js";
 import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
@@ -23,7 +23,6 @@ import { createLogger, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
 import type { Context } from "./trpc/context.js";
-import { busyRetryAfterSeconds } from "./trpc/init.js";
 import { appRouter } from "./trpc/routers/_app.js";
 
 export type AppOptions = ConfigOptions & {
@@ -80,7 +79,7 @@ export async function createApp(options: AppOptions = {}) {
       return await dispatch(request, requester, cspNonce);
     } catch (error) {
       if (!(error instanceof DatabaseBusyError)) throw error;
-      const { message } = fail("busy", { retryAfterSeconds: busyRetryAfterSeconds });
+      const { message } = busy();
       const headers = { "retry-after": String(busyRetryAfterSeconds) };
       // The JSON door's clients read `detail`, everyone else a line of text.
       return isJson(request)

@@ -1,7 +1,7 @@
 import type { SessionsToEnd, UserRecord } from "../../db/users.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
-import { fail, type Failure } from "./failures.js";
+import { busy, fail, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, exceedsByteCap, type PolicyFailureReason } from "./password-policy.js";
 import type { NewSession } from "./sessions.js";
 
@@ -63,7 +63,8 @@ export type ChangePasswordFailureReason =
   | "incorrect_password"
   | "conflict"
   | "unknown_user"
-  | "no_such_user";
+  | "no_such_user"
+  | "busy";
 
 export type ChangePasswordResult = PasswordChanged | Failure<ChangePasswordFailureReason>;
 
@@ -169,10 +170,11 @@ async function verifyCurrentPassword(
   deps: AuthDependencies,
   user: UserRecord,
   authority: Extract<ChangeAuthority, { by: "owner" }>,
-): Promise<Failure<"incorrect_password" | "rate_limited"> | null> {
+): Promise<Failure<"incorrect_password" | "rate_limited" | "busy"> | null> {
   const { currentPassword, requester, session } = authority;
   // No stored password can be this long: wrong, without spending a hash on it.
   if (exceedsByteCap(currentPassword, deps.rules)) return fail("incorrect_password", { field: "currentPassword" });
+  if (deps.passwords.overloaded()) return busy();
   const subject = {
     username: user.username,
     ip: requester.ip,

@@ -95,6 +95,14 @@ export const failureCatalogue = {
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
 } as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;
 
+/** Seconds a client is asked to wait when the server is `busy`. */
+export const busyRetryAfterSeconds = 2;
+
+/** Too much password work waiting: new work is turned away at once rather than queued (passwords.ts). */
+export function busy(): Failure<"busy"> {
+  return fail("busy", { retryAfterSeconds: busyRetryAfterSeconds });
+}
+
 type Catalogue = typeof failureCatalogue;
 export type FailureReason = keyof Catalogue;
 

@@ -1,7 +1,7 @@
 import type { UserRecord } from "../../db/users.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
-import { fail, type Failure } from "./failures.js";
+import { busy, fail, type Failure } from "./failures.js";
 import { exceedsByteCap } from "./password-policy.js";
 import type { NewSession } from "./sessions.js";
 
@@ -41,7 +41,7 @@ export async function signIn(deps: AuthDependencies, input: SignInInput): Promis
   return { ok: true, account: { id: user.id, username: user.username, email: user.email }, session, deviceToken };
 }
 
-type SignInFailure = Failure<"missing_credentials" | "invalid_credentials" | "rate_limited">;
+type SignInFailure = Failure<"missing_credentials" | "invalid_credentials" | "rate_limited" | "busy">;
 
 /** A failure keeps the id of the account it concerned, for the audit trail only. */
 async function checkCredentials(
@@ -50,6 +50,7 @@ async function checkCredentials(
 ): Promise<{ ok: true; user: UserRecord } | (SignInFailure & { userId?: string })> {
   if (!input.username || !input.password) return fail("missing_credentials");
   if (exceedsByteCap(input.password, deps.rules) || input.username.length > 64) return fail("invalid_credentials");
+  if (deps.passwords.overloaded()) return busy();
   const user = await deps.users.findByUsername(input.username);
   // Counted per username, existing or not, so the limiter does not reveal which accounts exist.
   const subject = { username: input.username, ip: input.requester.ip, knownDevice: knownDeviceFor(input.requester, user?.id) };

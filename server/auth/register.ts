@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
-import { fail, type Failure } from "./failures.js";
+import { busy, fail, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
 
 export type RegisterInput = {
@@ -24,6 +24,7 @@ export type RegisterResult =
       | "mismatch"
       | "too_many_registrations"
       | "already_registered"
+      | "busy"
     >;
 
 // ASCII only, so that SQLite's NOCASE makes usernames unique case-insensitively and no two
@@ -51,6 +52,8 @@ export async function register(deps: AuthDependencies, input: RegisterInput): Pr
   const content = checkPasswordContent(input.password, { limits: deps.rules, username: input.username, email: input.email });
   if (content) return { ...content, field: "password" };
 
+  // A flood of registrations must not queue up hashes for everyone: past the line's limit, 503.
+  if (deps.passwords.overloaded()) return busy();
   const admitted = await deps.throttle.admitRegistration(input.requester.ip);
   if (!admitted.ok) return fail("too_many_registrations", { retryAfterSeconds: admitted.retryAfterSeconds });
 

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DatabaseBusyError } from "../../db/busy.js";
-import { fail, failureTrpcCode, type Failure, type FailureReason, type FieldName } from "../auth/failures.js";
+import { busy, busyRetryAfterSeconds, fail, failureTrpcCode, type Failure, type FailureReason, type FieldName } from "../auth/failures.js";
 import type { Context } from "./context.js";
 import type { InputField } from "./inputs.js";
 
@@ -64,9 +64,6 @@ function describeZodError(error: z.ZodError): string {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Seconds a client is asked to wait when the server is busy. */
-export const busyRetryAfterSeconds = 2;
-
 /**
  * A database that stayed locked (db/busy.ts) is the server being busy, not an internal error:
  * 503 with Retry-After through every door that calls a procedure.
@@ -75,7 +72,7 @@ export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DatabaseBusyError) {
     ctx.resHeaders.set("Retry-After", String(busyRetryAfterSeconds));
-    throw toTRPCError(fail("busy", { retryAfterSeconds: busyRetryAfterSeconds }));
+    throw toTRPCError(busy());
   }
   return result;
 });

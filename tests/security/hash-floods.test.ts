@@ -67,3 +67,35 @@ describe("the hash queue", () => {
     expect(hasher.overloaded()).toBe(false);
   });
 });
+
+describe("when the hash line is full", () => {
+  // A real hasher with one slot and a line of one. Two deliberately slow hashes (64 MiB, 20 passes:
+  // seconds each) fill it; the requests below arrive within milliseconds, and a slower machine only
+  // keeps the line full for longer.
+  const hasher = createPasswordHasher({ concurrency: 1, queueLimit: 1, parameters: { memorySize: 65_536, iterations: 20, parallelism: 1 } });
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ passwordHasher: hasher, rateLimitIpAttempts: 100_000 });
+  });
+  afterAll(() => server.close());
+
+  it("turns password work away at once with 503 and Retry-After, on every door, counting nothing", async () => {
+    const filling = [hasher.hash("filler one"), hasher.hash("filler two")];
+    expect(hasher.overloaded()).toBe(true);
+    const trpc = (path: string, body: unknown) =>
+      fetch(`${server.url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const responses = await Promise.all([
+      trpc("auth.login", { username: "somebody", password: "some password 1" }),
+      trpc("auth.register", { username: "newcomer", email: "newcomer@example.com", password: "a fine long password" }),
+      fetch(`${server.url}/login`, { method: "POST", body: new URLSearchParams({ username: "somebody", password: "some password 1" }), redirect: "manual" }),
+    ]);
+    expect(hasher.overloaded()).toBe(true);
+    for (const response of responses) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("2");
+    }
+    expect(server.app.db.prepare("SELECT count(*) FROM rate_limit").pluck().get()).toBe(0);
+    expect(server.app.db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(0);
+    await Promise.all(filling);
+  });
+});

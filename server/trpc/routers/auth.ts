@@ -82,7 +82,7 @@ function changeAnswer(ctx: Context, result: PasswordChanged) {
     redirectTo,
     ...counts,
     /** For bearer clients: the token that replaces the one they used (null when theirs carries over). */
-    token: result.newSession?.token ?? null,
+    token: ctx.browser ? null : (result.newSession?.token ?? null),
     expiresAt: result.newSession?.expiresAt.toISOString() ?? null,
   };
 }
