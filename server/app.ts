@@ -117,6 +117,17 @@ export async function createApp(options: AppOptions = {}) {
   }
 
   const server = createServer(
+    {
+      // Slow clients (Slowloris): a request must arrive whole within these, or Node answers 408
+      // and closes the connection. Node's defaults (300 s for a request) let a few thousand slow
+      // uploads hold as many open files.
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+      // Node looks for expired requests only this often (every 30 s by default, so a 10 s headers
+      // timeout could take 40 s to fire): once a second keeps the timeouts accurate to a second.
+      connectionsCheckingInterval: 1000,
+    },
     createNodeListener(handle, {
       origin: config.publicOrigin,
       maxBodyBytes: config.maxBodyBytes,
@@ -124,6 +135,8 @@ export async function createApp(options: AppOptions = {}) {
       onError,
     }),
   );
+  // Each connection is an open file: beyond the cap, new ones are closed as they arrive.
+  server.maxConnections = config.maxConnections;
 
   return {
     config,

@@ -25,7 +25,7 @@ export function createNodeListener(handle: Handler, options: BridgeOptions) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const response = await respond(req, res, handle, options);
-      await sendResponse(res, response, req.method === "HEAD");
+      if (response) await sendResponse(res, response, req.method === "HEAD");
     } catch (error) {
       options.onError(error);
       if (!res.headersSent) {
@@ -37,7 +37,8 @@ export function createNodeListener(handle: Handler, options: BridgeOptions) {
   };
 }
 
-async function respond(req: IncomingMessage, res: ServerResponse, handle: Handler, options: BridgeOptions) {
+/** The answer to send, or null when there is nobody left to answer. */
+async function respond(req: IncomingMessage, res: ServerResponse, handle: Handler, options: BridgeOptions): Promise<Response | null> {
   const host = req.headers.host ?? "";
   // Only origin-form targets ("/path?query"); "//x" or "http://x" would let a client pick the URL's host.
   if (!req.url?.startsWith("/") || (!options.origin && !hostPattern.test(host))) {
@@ -47,6 +48,9 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
 
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const body = hasBody ? await readBody(req, options.maxBodyBytes) : undefined;
+  // The client went away, or sent too slowly and Node has already answered 408 and closed the
+  // connection: not an error of ours, and nothing to add.
+  if (body === "aborted") return null;
   if (body === "too_large") {
     return plainResponse(413, `Request body too large (limit ${options.maxBodyBytes} bytes).`, { connection: "close" });
   }
@@ -72,18 +76,25 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
   return handle(request, { ip: clientIp(req, options.trustProxy), userAgent: req.headers["user-agent"] ?? null });
 }
 
-/** The whole body, or "too_large" as soon as it is known to pass the cap (declared or counted). */
-async function readBody(req: IncomingMessage, cap: number): Promise<Buffer | "too_large"> {
+/**
+ * The whole body; "too_large" as soon as it is known to pass the cap (declared or counted);
+ * "aborted" when the connection ended before the body did.
+ */
+async function readBody(req: IncomingMessage, cap: number): Promise<Buffer | "too_large" | "aborted"> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > cap) return "too_large";
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > cap) return "too_large";
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > cap) return "too_large";
+      chunks.push(chunk);
+    }
+  } catch {
+    return "aborted";
   }
-  return Buffer.concat(chunks);
+  return req.complete ? Buffer.concat(chunks) : "aborted";
 }
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {

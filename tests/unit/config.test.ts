@@ -18,6 +18,10 @@ describe("loadConfig", () => {
       rateLimitAccountAttempts: 5,
       rateLimitIpAttempts: 100,
       rateLimitWindowSeconds: 900,
+      requestTimeoutSeconds: 30,
+      headersTimeoutSeconds: 10,
+      keepAliveTimeoutSeconds: 5,
+      maxConnections: 1000,
       trustProxy: false,
       logLevel: "info",
       afterPasswordChange: "sign-in-again",
@@ -48,6 +52,10 @@ describe("loadConfig", () => {
         RATE_LIMIT_ACCOUNT_ATTEMPTS: "3",
         RATE_LIMIT_IP_ATTEMPTS: "30",
         RATE_LIMIT_WINDOW_SECONDS: "600",
+        REQUEST_TIMEOUT_SECONDS: "20",
+        HEADERS_TIMEOUT_SECONDS: "15",
+        KEEP_ALIVE_TIMEOUT_SECONDS: "3",
+        MAX_CONNECTIONS: "200",
         TRUST_PROXY: "yes",
         LOG_LEVEL: "warn",
         AFTER_PASSWORD_CHANGE: "stay-signed-in",
@@ -75,6 +83,10 @@ describe("loadConfig", () => {
       rateLimitAccountAttempts: 3,
       rateLimitIpAttempts: 30,
       rateLimitWindowSeconds: 600,
+      requestTimeoutSeconds: 20,
+      headersTimeoutSeconds: 15,
+      keepAliveTimeoutSeconds: 3,
+      maxConnections: 200,
       trustProxy: true,
       logLevel: "warn",
       afterPasswordChange: "stay-signed-in",
@@ -105,6 +117,11 @@ describe("loadConfig", () => {
     ["PASSWORD_CHANGED_URL", "https://evil.example"],
     ["SMTP_URL", "http://mail.example"],
     ["RATE_LIMIT_ACCOUNT_ATTEMPTS", "500"],
+    ["REQUEST_TIMEOUT_SECONDS", "0"],
+    ["HEADERS_TIMEOUT_SECONDS", "1.5"],
+    ["KEEP_ALIVE_TIMEOUT_SECONDS", "0"],
+    ["MAX_CONNECTIONS", "unlimited"],
+    ["MAX_CONNECTIONS", "0"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`- ${variable} \\(option`));
@@ -113,6 +130,12 @@ describe("loadConfig", () => {
   it("refuses limits that allow more than 100 failed attempts per account per hour (ASVS)", () => {
     expect(() => loadConfig({ rateLimitAccountAttempts: 30, rateLimitWindowSeconds: 900 }, {})).toThrow(
       /RATE_LIMIT_ACCOUNT_ATTEMPTS \(option rateLimitAccountAttempts\): allows more than 100/,
+    );
+  });
+
+  it("refuses a headers timeout longer than the request timeout (Node would refuse to start)", () => {
+    expect(() => loadConfig({}, { REQUEST_TIMEOUT_SECONDS: "5", HEADERS_TIMEOUT_SECONDS: "10" })).toThrow(
+      /HEADERS_TIMEOUT_SECONDS \(option headersTimeoutSeconds\): must not be greater than the request timeout/,
     );
   });
 
