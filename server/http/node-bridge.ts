@@ -52,6 +52,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
   // connection: not an error of ours, and nothing to add.
   if (body === "aborted") return null;
   if (body === "too_large") {
+    discardRestOfBody(req);
     return plainResponse(413, `Request body too large (limit ${options.maxBodyBytes} bytes).`, { connection: "close" });
   }
 
@@ -77,24 +78,59 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
 }
 
 /**
- * The whole body; "too_large" as soon as it is known to pass the cap (declared or counted);
- * "aborted" when the connection ended before the body did.
+ * The whole body; "too_large" as soon as it is known to pass the cap (declared or counted), with
+ * the request paused where it stood; "aborted" when the connection ended before the body did.
+ * Read with listeners rather than `for await`, whose early exit would destroy the request, and
+ * with it the socket the 413 has to go out on.
  */
-async function readBody(req: IncomingMessage, cap: number): Promise<Buffer | "too_large" | "aborted"> {
+function readBody(req: IncomingMessage, cap: number): Promise<Buffer | "too_large" | "aborted"> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > cap) return "too_large";
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  if (declared > cap) return Promise.resolve("too_large");
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer | "too_large" | "aborted") => {
+      req.off("data", onData).off("end", onEnd).off("error", onAborted).off("close", onAborted);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > cap) return "too_large";
-      chunks.push(chunk);
-    }
-  } catch {
-    return "aborted";
-  }
-  return req.complete ? Buffer.concat(chunks) : "aborted";
+      if (size <= cap) return void chunks.push(chunk);
+      req.pause();
+      finish("too_large");
+    };
+    const onEnd = () => finish(req.complete ? Buffer.concat(chunks) : "aborted");
+    const onAborted = () => finish("aborted");
+    req.on("data", onData).on("end", onEnd).on("error", onAborted).on("close", onAborted);
+  });
+}
+
+/** How much of a refused body is read and thrown away, and for how long, before the connection is closed regardless. */
+const discardLimit = { bytes: 4 * 1024 * 1024, ms: 10_000 };
+
+/**
+ * Lets a client that is still uploading read its 413 (RFC 9112 §9.6, tear-down). Closing a socket
+ * while the peer is still sending makes our kernel answer the next bytes with a reset, and the
+ * client's stack then throws away the 413 it has not read yet. So the rest of the body is read and
+ * discarded, our side is closed first (the answer, then FIN), and the connection ends when the
+ * client closes its side, or at the limit. The limit gives a slow client nothing: the request
+ * timeout would close its connection just the same.
+ */
+function discardRestOfBody(req: IncomingMessage): void {
+  const socket = req.socket;
+  // Node ends a `Connection: close` answer with socket.destroySoon(), which closes the socket as
+  // soon as the answer is flushed. Without that method it falls back to socket.end(): only our
+  // side is closed (an http server's sockets allow half-open), and the parser keeps reading.
+  socket.destroySoon = () => socket.end();
+  const timer = setTimeout(() => socket.destroy(), discardLimit.ms).unref();
+  socket.once("close", () => clearTimeout(timer));
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    // Enough: stop reading, and TCP flow control holds the client until the timer ends it.
+    if (discarded > discardLimit.bytes) req.pause();
+  });
+  req.resume();
 }
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
