@@ -133,6 +133,7 @@ export async function createApp(options: AppOptions = {}) {
       maxBodyBytes: config.maxBodyBytes,
       trustProxy: config.trustProxy,
       onError,
+      onUnsafeHeader: (header) => logger.error({ header: header.name, action: header.action }, "unsafe response header"),
     }),
   );
   // Each connection is an open file: beyond the cap, new ones are closed as they arrive.

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Requester } from "../auth/account.js";
 import { plainResponse } from "./responses.js";
 
@@ -12,7 +12,12 @@ export type BridgeOptions = {
   /** Take the client address from the last X-Forwarded-For entry (the one our proxy added). */
   trustProxy: boolean;
   onError: (error: unknown) => void;
+  /** A response header of ours was unfit to send (see `fitForNode`): a bug to log, not a 500. */
+  onUnsafeHeader: (header: UnsafeHeader) => void;
 };
+
+/** Never the value: it may be a session cookie. */
+export type UnsafeHeader = { name: string; action: "percent-encoded" | "dropped" };
 
 // Host names, IPv4, bracketed IPv6, optional port: anything else cannot be the authority of a URL.
 const hostPattern = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -25,11 +30,11 @@ export function createNodeListener(handle: Handler, options: BridgeOptions) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const response = await respond(req, res, handle, options);
-      if (response) await sendResponse(res, response, req.method === "HEAD");
+      if (response) await sendResponse(res, response, req.method === "HEAD", options.onUnsafeHeader);
     } catch (error) {
       options.onError(error);
       if (!res.headersSent) {
-        await sendResponse(res, plainResponse(500, "Something went wrong on our side."), false).catch(() => {});
+        await sendResponse(res, plainResponse(500, "Something went wrong on our side."), false, options.onUnsafeHeader).catch(() => {});
       } else {
         res.destroy();
       }
@@ -44,7 +49,10 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
   if (!req.url?.startsWith("/") || (!options.origin && !hostPattern.test(host))) {
     return plainResponse(400, "Bad request.");
   }
-  const url = new URL((options.origin ?? `http://${host}`) + req.url);
+  // A Host the pattern lets through can still be no URL at all (a port over 65535).
+  const href = (options.origin ?? `http://${host}`) + req.url;
+  if (!URL.canParse(href)) return plainResponse(400, "Bad request.");
+  const url = new URL(href);
 
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const body = hasBody ? await readBody(req, options.maxBodyBytes) : undefined;
@@ -65,9 +73,14 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
 
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(":")) continue;
+    // X-Forwarded-Host is anybody's to send and we never use it (PUBLIC_ORIGIN says where we
+    // are), so nothing below may: Remix compares it with Origin and answers 500 when they differ.
+    if (value === undefined || name.startsWith(":") || name === "host" || name === "x-forwarded-host") continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
+  // The Host the app sees is the one its URL was built from. With PUBLIC_ORIGIN, behind a proxy
+  // that sends its own Host, Remix's origin check would otherwise refuse every form with a 500.
+  headers.set("host", url.host);
   const request = new Request(url, {
     method: req.method,
     headers,
@@ -141,7 +154,12 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? "unknown";
 }
 
-async function sendResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+async function sendResponse(
+  res: ServerResponse,
+  response: Response,
+  isHead: boolean,
+  onUnsafeHeader: BridgeOptions["onUnsafeHeader"],
+): Promise<void> {
   // Every answer here is small and complete once rendered (pages wait for all their data), so it
   // is gathered and written with its headers in one go: one syscall instead of several.
   const chunks: Uint8Array[] = [];
@@ -152,10 +170,35 @@ async function sendResponse(res: ServerResponse, response: Response, isHead: boo
   const body = Buffer.concat(chunks);
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") res.setHeader(name, value);
+    if (name === "set-cookie") continue;
+    const fit = fitForNode(name, value, onUnsafeHeader);
+    if (fit !== null) res.setHeader(name, fit);
   }
-  const cookies = response.headers.getSetCookie();
+  const cookies = response.headers.getSetCookie().filter((cookie) => fitForNode("set-cookie", cookie, onUnsafeHeader) !== null);
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
   if (!isHead) res.setHeader("content-length", body.byteLength);
   res.end(isHead ? undefined : body);
+}
+
+/**
+ * The last line of defence for what we send. fetch's Headers accept values that Node's
+ * res.setHeader refuses (ERR_INVALID_CHAR: control characters), and that refusal would turn the
+ * whole answer into a 500. A Location is a URL, so anything but printable ASCII in it is
+ * percent-encoded (raw non-ASCII too, which Node would send as raw bytes); any other unfit header
+ * is dropped. Either way the bug that made it is reported.
+ */
+function fitForNode(name: string, value: string, onUnsafeHeader: BridgeOptions["onUnsafeHeader"]): string | null {
+  if (name === "location" && /[^\x21-\x7e]/.test(value)) {
+    // Headers values are byte strings (every character below U+0100): none is a lone surrogate.
+    onUnsafeHeader({ name, action: "percent-encoded" });
+    return value.replace(/[^\x21-\x7e]/g, (character) => encodeURIComponent(character));
+  }
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return value;
+  } catch {
+    onUnsafeHeader({ name, action: "dropped" });
+    return null;
+  }
 }
