@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from "node:http";
+import { isIPv4, isIPv6 } from "node:net";
 import type { Requester } from "../auth/account.js";
 import { plainResponse } from "./responses.js";
 
@@ -87,7 +88,8 @@ async function respond(req: IncomingMessage, res: ServerResponse, handle: Handle
     signal: controller.signal,
     body: body ? new Uint8Array(body) : undefined,
   });
-  return handle(request, { ip: clientIp(req, options.trustProxy), userAgent: req.headers["user-agent"] ?? null });
+  const ip = clientAddress(req.headers["x-forwarded-for"], req.socket.remoteAddress, options.trustProxy);
+  return handle(request, { ip, userAgent: req.headers["user-agent"] ?? null });
 }
 
 /**
@@ -146,12 +148,31 @@ function discardRestOfBody(req: IncomingMessage): void {
   req.resume();
 }
 
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").pop()?.trim();
-    if (forwarded) return forwarded;
-  }
-  return req.socket.remoteAddress ?? "unknown";
+/**
+ * The client's address: the socket's peer or, behind a proxy we trust, the last X-Forwarded-For
+ * entry (the one that proxy added; earlier ones are the client's own word). That entry counts only
+ * if it is an IP address: it is recorded, rate-limited on and mailed as "the IP address", and
+ * anything a client managed to put there (3,000 characters of markup, say) must never be.
+ */
+export function clientAddress(forwardedFor: string | string[] | undefined, socketAddress: string | undefined, trustProxy: boolean): string {
+  const fallback = socketAddress ?? "unknown";
+  if (!trustProxy || forwardedFor === undefined) return fallback;
+  const last = [forwardedFor].flat().join(",").split(",").pop() ?? "";
+  return ipAddressIn(last.trim()) ?? fallback;
+}
+
+/**
+ * The address alone from how proxies write one: "203.0.113.7", "203.0.113.7:8080", "2001:db8::1",
+ * "[2001:db8::1]:443", "fe80::1%eth0" (the zone means something only on the proxy's own host).
+ * Null for anything else.
+ */
+function ipAddressIn(entry: string): string | null {
+  const bracketed = /^\[([^\]]*)\](?::\d{1,5})?$/.exec(entry);
+  const withPort = /^([\d.]+):\d{1,5}$/.exec(entry);
+  const address = bracketed?.[1] ?? withPort?.[1] ?? entry;
+  if (isIPv4(address)) return bracketed ? null : address;
+  const [withoutZone = ""] = address.split("%", 1);
+  return isIPv6(withoutZone) ? withoutZone : null;
 }
 
 async function sendResponse(
