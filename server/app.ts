@@ -17,7 +17,7 @@ import { jsonResponse, plainResponse } from "./http/responses.js";
 import { withQueuedHeaders } from "./http/queued-headers.js";
 import { withSecurityHeaders } from "./http/security-headers.js";
 import { createStaticFiles } from "./http/static-files.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, logUnexpectedError, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
 import { appRouter } from "./trpc/routers/_app.js";
@@ -56,11 +56,11 @@ export async function createApp(options: AppOptions = {}) {
   await services.auth.sessions.deleteExpired();
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
-  const createLoadContext = createLoadContextFactory(services);
+  const createLoadContext = createLoadContextFactory(services, logger);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
   const remix = createRequestHandler(build, "production");
   const serveStatic = createStaticFiles(publicDir);
-  const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
+  const onError = (error: unknown) => logUnexpectedError(logger, error);
 
   async function handle(request: Request, requester: Requester): Promise<Response> {
     const asset = serveStatic(request);
