@@ -210,9 +210,9 @@ async function sendResponse(
  */
 function fitForNode(name: string, value: string, onUnsafeHeader: BridgeOptions["onUnsafeHeader"]): string | null {
   if (name === "location" && /[^\x21-\x7e]/.test(value)) {
-    // Headers values are byte strings (every character below U+0100): none is a lone surrogate.
     onUnsafeHeader({ name, action: "percent-encoded" });
-    return value.replace(/[^\x21-\x7e]/g, (character) => encodeURIComponent(character));
+    // Well-formed first: encodeURIComponent throws on a lone surrogate.
+    return value.toWellFormed().replace(/[^\x21-\x7e]/gu, (character) => encodeURIComponent(character));
   }
   try {
     validateHeaderName(name);
