@@ -5,7 +5,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { createNodeListener, type Handler, type UnsafeHeader } from "../../server/http/node-bridge.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
-import { headerValues, rawRequest } from "../helpers/raw-http.js";
+import { headerValues, socketRequest } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 /**
@@ -40,7 +40,7 @@ describe("the bridge's last line of defence for response headers", () => {
   }
 
   function get(url: string) {
-    return rawRequest(url, `GET / HTTP/1.1\r\nHost: ${new URL(url).host}\r\nConnection: close\r\n\r\n`);
+    return socketRequest(url, `GET / HTTP/1.1\r\nHost: ${new URL(url).host}\r\nConnection: close\r\n\r\n`);
   }
 
   it("drops a header value Node refuses (a control character) instead of answering 500, and reports it", async () => {
@@ -103,21 +103,21 @@ describe("request headers a client or a proxy may send", () => {
 
   it("a Host with an impossible port gets 400", async () => {
     for (const path of ["/", "/trpc/auth.me", "/private/change-password"]) {
-      const reply = await rawRequest(app.url, `GET ${path} HTTP/1.1\r\nHost: localhost:99999\r\nConnection: close\r\n\r\n`);
+      const reply = await socketRequest(app.url, `GET ${path} HTTP/1.1\r\nHost: localhost:99999\r\nConnection: close\r\n\r\n`);
       expect(reply.status).toBe(400);
     }
   });
 
   it("an X-Forwarded-Host that differs from Origin is ignored, not a 500", async () => {
     const host = new URL(app.url).host;
-    const reply = await rawRequest(app.url, loginRequest(app, `Host: ${host}\r\nOrigin: ${app.url}\r\nX-Forwarded-Host: evil.example\r\n`));
+    const reply = await socketRequest(app.url, loginRequest(app, `Host: ${host}\r\nOrigin: ${app.url}\r\nX-Forwarded-Host: evil.example\r\n`));
     expect(reply.status).toBe(303);
     expect(headerValues(reply, "location")).toEqual(["/private/change-password"]);
   });
 
   it("with PUBLIC_ORIGIN, a form POST through a proxy that sends its own Host is answered, not a 500", async () => {
     const host = new URL(behindProxy.url).host;
-    const reply = await rawRequest(behindProxy.url, loginRequest(behindProxy, `Host: ${host}\r\nOrigin: https://app.example\r\n`));
+    const reply = await socketRequest(behindProxy.url, loginRequest(behindProxy, `Host: ${host}\r\nOrigin: https://app.example\r\n`));
     expect(reply.status).toBe(303);
     expect(headerValues(reply, "location")).toEqual(["/private/change-password"]);
   });

@@ -4,7 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import type { Device } from "../helpers/device.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
-import { headerValues, rawRequest, type RawReply } from "../helpers/raw-http.js";
+import { headerValues, socketRequest, type SocketReply } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 /**
@@ -351,7 +351,7 @@ describe("a fuzzer sending odd headers and redirect targets", () => {
   }
 
   /** What is wrong with a reply, or null. */
-  function problemWith(reply: RawReply): string | null {
+  function problemWith(reply: SocketReply): string | null {
     if (reply.status === null) return `no answer (${reply.error ?? "closed"})`;
     if (reply.status >= 500) return `status ${reply.status}`;
     for (const location of headerValues(reply, "location")) {
@@ -367,7 +367,7 @@ describe("a fuzzer sending odd headers and redirect targets", () => {
     for (let start = 0; start < cases.length; start += 8) {
       await Promise.all(
         cases.slice(start, start + 8).map(async (testCase) => {
-          const reply = await rawRequest(target.url, toBytes(testCase));
+          const reply = await socketRequest(target.url, toBytes(testCase));
           if (reply.status !== null) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
           const problem = problemWith(reply);
           const sent = toBytes(testCase).toString("latin1").slice(0, 300);

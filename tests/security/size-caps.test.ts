@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
-import { collect, connectTo } from "../helpers/raw-http.js";
+import { collect, connectTo } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, connectTo, rawRequest } from "../helpers/raw-http.js";
+import { collect, connectTo, socketRequest } from "../helpers/raw-socket.js";
 import { capturedLogger } from "../helpers/logs.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
@@ -67,7 +67,7 @@ describe("a client that sends its request too slowly", () => {
 
   it("is not an unexpected error: nothing is logged as one, and the server answers others", async () => {
     expect(logs.entries().filter((entry) => entry.level === 50)).toEqual([]);
-    const reply = await rawRequest(server.url, `GET /login HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const reply = await socketRequest(server.url, `GET /login HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     expect(reply.status).toBe(200);
   });
 });

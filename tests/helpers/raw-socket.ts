@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
  * the server ended the connection (a clean close, or a reset).
  */
 
-export type RawReply = {
+export type SocketReply = {
   /** Every byte the server sent, as latin1 text (one character per byte). */
   text: string;
   /** The status code of the first status line, or null when none arrived. */
@@ -27,7 +27,7 @@ export function connectTo(url: string, options: { allowHalfOpen?: boolean } = {}
  * Everything the server sends until the connection closes, or until `deadlineMs` passes (then the
  * test ends the connection itself and `closed` is false). Deadlines only bound a hung test.
  */
-export function collect(socket: Socket, deadlineMs: number): Promise<RawReply> {
+export function collect(socket: Socket, deadlineMs: number): Promise<SocketReply> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let error: string | null = null;
@@ -50,7 +50,7 @@ export function collect(socket: Socket, deadlineMs: number): Promise<RawReply> {
 }
 
 /** One request on its own connection, written as given, read until the server closes it. */
-export function rawRequest(url: string, request: string | Buffer, deadlineMs = 60_000): Promise<RawReply> {
+export function socketRequest(url: string, request: string | Buffer, deadlineMs = 60_000): Promise<SocketReply> {
   const socket = connectTo(url);
   const reply = collect(socket, deadlineMs);
   socket.write(typeof request === "string" ? Buffer.from(request, "latin1") : request);
@@ -58,7 +58,7 @@ export function rawRequest(url: string, request: string | Buffer, deadlineMs = 6
 }
 
 /** The raw values (latin1) of a header in the reply's head; names compare case-insensitively. */
-export function headerValues(reply: RawReply, name: string): string[] {
+export function headerValues(reply: SocketReply, name: string): string[] {
   const head = reply.text.split("\r\n\r\n", 1)[0] ?? "";
   return head
     .split("\r\n")
