@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
@@ -50,9 +50,13 @@ export default function handleRequest(
   });
 }
 
-/** Logs unexpected errors only: a client that went away or a URL that matches no page is not one. */
-export function handleError(error: unknown, { request }: { request: Request }) {
+/**
+ * Logs unexpected errors only: a client that went away or a URL that matches no page is not one.
+ * Through the app's logger, handed over in the load context, so that an error is one JSON line
+ * like every other log line rather than console.error's multi-line stack.
+ */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return;
   if (isRouteErrorResponse(error) && error.status === 404) return;
-  console.error(error);
-}
+  context.logError(error);
+};

@@ -19,7 +19,7 @@ import { jsonResponse, plainResponse } from "./http/responses.js";
 import { withQueuedHeaders } from "./http/queued-headers.js";
 import { withSecurityHeaders } from "./http/security-headers.js";
 import { createStaticFiles } from "./http/static-files.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, logUnexpectedError, type Logger } from "./logger.js";
 import { createLoadContextFactory } from "./remix/load-context.js";
 import { createServices, type ServiceOverrides } from "./services.js";
 import type { Context } from "./trpc/context.js";
@@ -61,11 +61,11 @@ export async function createApp(options: AppOptions = {}) {
   await services.auth.sessions.deleteExpired();
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
-  const createLoadContext = createLoadContextFactory(services);
+  const createLoadContext = createLoadContextFactory(services, logger);
   const build = (await import(pathToFileURL(resolve(buildPath)).href)) as ServerBuild;
   const remix = createRequestHandler(build, "production");
   const serveStatic = createStaticFiles(publicDir);
-  const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
+  const onError = (error: unknown) => logUnexpectedError(logger, error);
 
   async function handle(request: Request, requester: Requester): Promise<Response> {
     const asset = serveStatic(request);
@@ -99,9 +99,11 @@ export async function createApp(options: AppOptions = {}) {
     }
     // One origin policy: ours, above. Remix's own action check compares Origin with
     // X-Forwarded-Host or Host, which a proxy may have rewritten; past our check the request is
-    // known to come from this site, so Remix is shown this site's own host and nothing else.
+    // known to come from this site, so Remix is shown this site's own host and nothing else, and
+    // an Origin our check did not need (a bearer-authenticated request, exempt) is not shown at all.
     request.headers.set("host", url.host);
     request.headers.delete("x-forwarded-host");
+    if (request.headers.get("origin") !== csrf.origin) request.headers.delete("origin");
     const resHeaders = new Headers();
     if (setCookie) resHeaders.append("Set-Cookie", setCookie);
 
@@ -145,13 +147,27 @@ export async function createApp(options: AppOptions = {}) {
   }
 
   const server = createServer(
+    {
+      // Slow clients (Slowloris): a request must arrive whole within these, or Node answers 408
+      // and closes the connection. Node's defaults (300 s for a request) let a few thousand slow
+      // uploads hold as many open files.
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+      // Node looks for expired requests only this often (every 30 s by default, so a 10 s headers
+      // timeout could take 40 s to fire): once a second keeps the timeouts accurate to a second.
+      connectionsCheckingInterval: 1000,
+    },
     createNodeListener(handle, {
       origin: config.publicOrigin,
       maxBodyBytes: config.maxBodyBytes,
       trustProxy: config.trustProxy,
       onError,
+      onUnsafeHeader: (header) => logger.error({ header: header.name, action: header.action }, "unsafe response header"),
     }),
   );
+  // Each connection is an open file: beyond the cap, new ones are closed as they arrive.
+  server.maxConnections = config.maxConnections;
 
   return {
     config,

@@ -92,6 +92,17 @@ export const configSchema = z
     /** Registration attempts per IP address per window (each one that reaches the uniqueness check). */
     rateLimitRegisterAttempts: z.number().int().min(1).max(100_000).default(10),
     rateLimitWindowSeconds: z.number().int().min(60).max(86_400).default(900),
+    /**
+     * Slow clients (Slowloris): seconds a client may take to send a whole request, headers and
+     * body; slower ones get 408 and the connection is closed. Node's own default is 300 s.
+     */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Seconds a client may take to send its request line and headers (408 after that). */
+    headersTimeoutSeconds: z.number().int().min(1).max(3600).default(10),
+    /** Seconds an idle keep-alive connection stays open between two requests. */
+    keepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(5),
+    /** Open connections per process; further ones are closed as they arrive, so open files stay bounded. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
     /** Take the client's IP address from X-Forwarded-For (only behind a proxy that sets it). */
     trustProxy: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -117,6 +128,11 @@ export const configSchema = z
   .refine((config) => config.deviceCookieName !== config.sessionCookieName, {
     path: ["deviceCookieName"],
     message: "must differ from the session cookie's name",
+  })
+  // Node's http server refuses to start otherwise: the headers are part of the request.
+  .refine((config) => config.headersTimeoutSeconds <= config.requestTimeoutSeconds, {
+    path: ["headersTimeoutSeconds"],
+    message: "must not be greater than the request timeout (REQUEST_TIMEOUT_SECONDS)",
   })
   // ASVS: never more than 100 failed attempts per account per hour.
   .refine((config) => (config.rateLimitAccountAttempts * 3600) / config.rateLimitWindowSeconds <= 100, {
@@ -157,6 +173,10 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   rateLimitAccountDailyAttempts: ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", toNumber],
   rateLimitRegisterAttempts: ["RATE_LIMIT_REGISTER_ATTEMPTS", toNumber],
   rateLimitWindowSeconds: ["RATE_LIMIT_WINDOW_SECONDS", toNumber],
+  requestTimeoutSeconds: ["REQUEST_TIMEOUT_SECONDS", toNumber],
+  headersTimeoutSeconds: ["HEADERS_TIMEOUT_SECONDS", toNumber],
+  keepAliveTimeoutSeconds: ["KEEP_ALIVE_TIMEOUT_SECONDS", toNumber],
+  maxConnections: ["MAX_CONNECTIONS", toNumber],
   trustProxy: ["TRUST_PROXY", toBoolean],
   logLevel: ["LOG_LEVEL", String],
   afterPasswordChange: ["AFTER_PASSWORD_CHANGE", String],

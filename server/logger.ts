@@ -18,3 +18,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * An error nobody expected, as one JSON line (pino puts its stack inside, escaped), never as
+ * console.error's multi-line text, which log collectors split into unrelated lines.
+ */
+export function logUnexpectedError(logger: Logger, error: unknown): void {
+  logger.error({ err: error }, "unexpected error");
+}

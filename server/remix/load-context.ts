@@ -7,6 +7,7 @@ import type { Services } from "../services.js";
 import { createCallerFactory, failureOf } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
 import { afterChangeHint, createFlash, type FlashStore } from "../http/flash.js";
+import { logUnexpectedError, type Logger } from "../logger.js";
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
@@ -39,6 +40,8 @@ export type LoadContext = {
   cspNonce: string;
   /** One-shot messages across a redirect (works without JavaScript). */
   flash: FlashStore;
+  /** Logs an error nobody expected through the app's logger: one JSON line, like every other log. */
+  logError(error: unknown): void;
 };
 
 declare module "@remix-run/server-runtime" {
@@ -54,7 +57,7 @@ export type LoadContextInput = {
   cspNonce: string;
 };
 
-export function createLoadContextFactory(services: Services) {
+export function createLoadContextFactory(services: Services, logger: Logger) {
   const { config } = services;
   const pageConfig: PageConfig = {
     loginUrl: config.loginUrl,
@@ -66,6 +69,7 @@ export function createLoadContextFactory(services: Services) {
     afterChangeHint: afterChangeHint(config),
   };
   const secureCookies = usesHttps(config);
+  const logError = (error: unknown) => logUnexpectedError(logger, error);
   return function createLoadContext({ request, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
     const trpc = createCaller({ services, requester, auth, browser, resHeaders });
     const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
@@ -73,6 +77,7 @@ export function createLoadContextFactory(services: Services) {
       trpc,
       config: pageConfig,
       cspNonce,
+      logError,
       flash: createFlash(request, resHeaders, secureCookies),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),

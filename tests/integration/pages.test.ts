@@ -99,6 +99,16 @@ describe("login", () => {
       ["/\\evil.example", "/"],
       ["https://evil.example", "/"],
       ["javascript:alert(1)", "/"],
+      // Paths that only become another host once dot segments are resolved.
+      ["/.//evil.example", "/"],
+      ["/./\\evil.example", "/"],
+      ["/\r\nSet-Cookie: x=1", "/"],
+      // Escaped slashes stay escaped: a path on this site.
+      ["/%2F%2Fevil.example", "/%2F%2Fevil.example"],
+      // Non-ASCII and unsafe characters are percent-encoded (a raw "€" used to be a 500, a raw "é" a raw byte).
+      ["/€", "/%E2%82%AC"],
+      ["/é", "/%C3%A9"],
+      ["/a b?q=ü#é", "/a%20b?q=%C3%BC#%C3%A9"],
     ];
     for (const [redirectTo, expected] of cases) {
       const response = await new Device(server.url).postForm("/login", { username, password, redirectTo });
@@ -111,6 +121,8 @@ describe("login", () => {
     expect(html).toContain('name="redirectTo" value="/private/change-password"');
     const evil = await (await fetch(`${server.url}/login?redirectTo=//evil.example`)).text();
     expect(evil).toContain('name="redirectTo" value=""');
+    const accented = await (await fetch(`${server.url}/login?redirectTo=${encodeURIComponent("/€")}`)).text();
+    expect(accented).toContain('name="redirectTo" value="/%E2%82%AC"');
   });
 });
 

@@ -4,6 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import type { Device } from "../helpers/device.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
+import { headerValues, socketRequest, type SocketReply } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 /**
@@ -233,5 +234,164 @@ describe(`a fuzzer sending ${total} malformed requests (seed ${seed})`, () => {
     expect(server.app.db.prepare("SELECT id FROM session ORDER BY id").pluck().all()).toEqual(sessionsBefore);
     expect((await device.request("/private/change-password")).status).toBe(200);
     expect(await createClient({ url: `${server.url}/trpc`, token }).auth.me.query()).not.toBeNull();
+  });
+});
+
+/**
+ * Headers and redirect targets: whatever a client puts in them, no 5xx, and every Location the
+ * server sends is a path on this site in plain ASCII (non-ASCII and unsafe characters
+ * percent-encoded). Sent over raw sockets, so that bytes fetch would refuse (control characters,
+ * raw non-ASCII, duplicated Host) reach the server too.
+ */
+describe("a fuzzer sending odd headers and redirect targets", () => {
+  const headerCases = 400;
+  const headerSeed = seed + 1;
+  const nextHeader = random(headerSeed);
+  const choose = <T>(items: readonly T[]): T => items[Math.floor(nextHeader() * items.length)]!;
+
+  let target: TestServer;
+  let host: string;
+  const account = { username: uniqueName("hdr"), password: "the header password 1" };
+  beforeAll(async () => {
+    // Behind a proxy, so X-Forwarded-For is read too.
+    target = await startServer({ rateLimitIpAttempts: 100_000, trustProxy: true });
+    host = new URL(target.url).host;
+    await signUpAndIn(target.url, account);
+  });
+  afterAll(() => target.close());
+
+  /** Values as text (sent as UTF-8) or as raw bytes. */
+  const oddValues: readonly (string | Buffer)[] = [
+    "é", "€", "😀", "\u202e\u200b", "ünïcödé.example", "a\tb", "a\u0001b", "a\u007fb", "a\u000bb", "\u0000",
+    "", " ", ",,,", "null", "%00", "%E0%A4%A", '"quoted"', "<script>alert(1)</script>", "../../etc/passwd",
+    "[::1", "localhost:99999", "1.2.3.4, 5.6.7.8", "unknown", "[2001:db8::1]:443", "fe80::1%eth0", "::ffff:127.0.0.1",
+    "evil.example", "http://evil.example", "a".repeat(8000), "x".repeat(20_000), "<b>".repeat(1000),
+    Buffer.from([0xff, 0xfe]), Buffer.from([0xc3]), Buffer.from([0x80, 0x41]),
+  ];
+  const oddHeaders = ["host", "x-forwarded-for", "x-forwarded-host", "origin", "cookie", "authorization", "content-type", "accept-encoding"] as const;
+
+  function valueFor(name: (typeof oddHeaders)[number]): Buffer {
+    const odd = choose(oddValues);
+    const text = (prefix: string) => Buffer.concat([Buffer.from(prefix), typeof odd === "string" ? Buffer.from(odd) : odd]);
+    switch (name) {
+      case "cookie":
+        return choose([() => text("session="), () => text("session=a; session="), () => text("flash="), () => text("")])();
+      case "authorization":
+        return choose([() => text("Bearer "), () => text("Basic "), () => text("")])();
+      case "content-type":
+        return choose([() => text("application/json; charset="), () => text("multipart/form-data; boundary="), () => text("")])();
+      case "origin":
+        return choose([() => text("http://"), () => text("")])();
+      default:
+        return text("");
+    }
+  }
+
+  type RawCase = { method: "GET" | "POST"; path: string; headers: [string, Buffer][]; body: string };
+
+  function toBytes(testCase: RawCase): Buffer {
+    const lines: Buffer[] = [Buffer.from(`${testCase.method} ${testCase.path} HTTP/1.1\r\n`, "latin1")];
+    for (const [name, value] of testCase.headers) lines.push(Buffer.from(`${name}: `), value, Buffer.from("\r\n"));
+    if (testCase.method === "POST") lines.push(Buffer.from(`content-length: ${Buffer.byteLength(testCase.body)}\r\n`));
+    lines.push(Buffer.from("connection: close\r\n\r\n"), Buffer.from(testCase.body));
+    return Buffer.concat(lines);
+  }
+
+  function loginForm(redirectTo: string): string {
+    return new URLSearchParams({ username: account.username, password: account.password, redirectTo }).toString();
+  }
+
+  function headerCase(): RawCase {
+    const base = choose([
+      (): RawCase => ({ method: "GET", path: "/", headers: [], body: "" }),
+      (): RawCase => ({ method: "GET", path: "/private/change-password", headers: [], body: "" }),
+      (): RawCase => ({ method: "GET", path: "/trpc/auth.me", headers: [], body: "" }),
+      (): RawCase => ({ method: "GET", path: `/login?${new URLSearchParams({ redirectTo: choose(redirectTargets) })}`, headers: [], body: "" }),
+      (): RawCase => ({
+        method: "POST",
+        path: "/login",
+        headers: [["content-type", Buffer.from("application/x-www-form-urlencoded")]],
+        body: loginForm(choose(redirectTargets)),
+      }),
+      (): RawCase => ({
+        method: "POST",
+        path: "/trpc/auth.login",
+        headers: [["content-type", Buffer.from("application/json")]],
+        body: JSON.stringify(account),
+      }),
+    ])();
+    const headers = new Map<string, Buffer>([["host", Buffer.from(host)], ["origin", Buffer.from(target.url)], ...base.headers]);
+    const extra: [string, Buffer][] = [];
+    const count = 1 + Math.floor(nextHeader() * 3);
+    for (let index = 0; index < count; index++) {
+      const name = choose(oddHeaders);
+      // Sometimes the odd value comes in addition to the usual one (a duplicated header).
+      if (nextHeader() < 0.25) extra.push([name, valueFor(name)]);
+      else headers.set(name, valueFor(name));
+    }
+    return { ...base, headers: [...headers, ...extra] };
+  }
+
+  const redirectTargets = [
+    "/€", "/é", "/private/change-password", "/%E2%82%AC", "/%C3%A9", "//evil.example", "/\\evil.example",
+    "/%2F%2Fevil.example", "/%5Cevil.example", "/.//evil.example", "/./\\evil.example", "/%0D%0ASet-Cookie:%20x=1",
+    "/\r\nSet-Cookie: x=1", "/\t/evil.example", "/\u0000", "/\ud800", "/a b<\"'>`{|}^", "https://evil.example",
+    "javascript:alert(1)", " /x", "/%", "/%ZZ", "/?q=é#é", "/\u2028\u202e", `/${"é".repeat(1000)}`, "/x?a=\\b#c\\d",
+  ];
+
+  function redirectCases(): RawCase[] {
+    return redirectTargets.flatMap((redirectTo): RawCase[] => [
+      { method: "GET", path: `/login?${new URLSearchParams({ redirectTo })}`, headers: [], body: "" },
+      {
+        method: "POST",
+        path: "/login",
+        headers: [["content-type", Buffer.from("application/x-www-form-urlencoded")]],
+        body: loginForm(redirectTo),
+      },
+    ]).map((testCase) => ({ ...testCase, headers: [["host", Buffer.from(host)], ["origin", Buffer.from(target.url)], ...testCase.headers] }));
+  }
+
+  /** What is wrong with a reply, or null. */
+  function problemWith(reply: SocketReply): string | null {
+    if (reply.status === null) return `no answer (${reply.error ?? "closed"})`;
+    if (reply.status >= 500) return `status ${reply.status}`;
+    for (const location of headerValues(reply, "location")) {
+      if (!/^[\x21-\x7e]+$/.test(location)) return `Location with a byte outside printable ASCII: ${JSON.stringify(location.slice(0, 80))}`;
+      if (!/^\/(?![/\\])/.test(location)) return `Location off this site: ${JSON.stringify(location.slice(0, 80))}`;
+    }
+    return null;
+  }
+
+  async function send(cases: RawCase[]): Promise<{ failures: string[]; statuses: Map<number, number> }> {
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    for (let start = 0; start < cases.length; start += 8) {
+      await Promise.all(
+        cases.slice(start, start + 8).map(async (testCase) => {
+          const reply = await socketRequest(target.url, toBytes(testCase));
+          if (reply.status !== null) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+          const problem = problemWith(reply);
+          const sent = toBytes(testCase).toString("latin1").slice(0, 300);
+          if (problem) failures.push(`${problem}: ${JSON.stringify(sent)}`);
+        }),
+      );
+    }
+    return { failures, statuses };
+  }
+
+  it(`gets no 5xx and only plain same-site Locations for redirect targets (${redirectTargets.length} targets, GET and POST)`, async () => {
+    const { failures, statuses } = await send(redirectCases());
+    expect(failures).toEqual([]);
+    // The successful logins did redirect somewhere: the Location checks above had work to do.
+    expect(statuses.get(303) ?? 0).toBeGreaterThanOrEqual(redirectTargets.length);
+  });
+
+  it(`gets no 5xx for ${headerCases} requests with odd headers (seed ${headerSeed})`, async () => {
+    const { failures, statuses } = await send(Array.from({ length: headerCases }, headerCase));
+    expect(failures).toEqual([]);
+    // Both kinds of answer happen: refusals of the odd headers and the ordinary pages.
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(10);
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(10);
+    expect((await signUpAndIn(target.url, { username: uniqueName("hdr"), password: account.password })).cookies.size).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
-import { signIn, signUpAndIn } from "../helpers/device.js";
+import { cheapHasher } from "../helpers/cheap-hasher.js";
+import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { capturedLogger } from "../helpers/logs.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -94,5 +95,61 @@ describe("auth events", () => {
 
     const everything = logs.text() + JSON.stringify(server.app.db.prepare("SELECT * FROM auth_event").all());
     for (const value of secrets) expect(everything).not.toContain(value);
+  });
+});
+
+describe("an unexpected error inside a page", () => {
+  const errorLogs = capturedLogger();
+  let broken: TestServer;
+  beforeAll(async () => {
+    // A hasher that breaks: the login page's action fails in a way no door expects.
+    broken = await startServer({
+      logger: errorLogs.logger,
+      passwordHasher: {
+        ...cheapHasher,
+        verifyNothing: async () => {
+          throw new Error("the hasher broke (deliberately, in a test)");
+        },
+      },
+    });
+  });
+  afterAll(() => broken.close());
+
+  /** Everything written to the console or the process's own streams while `action` runs. */
+  async function consoleOutputOf(action: () => Promise<unknown>): Promise<string> {
+    const written: string[] = [];
+    const keep = (...parts: unknown[]) => void written.push(parts.map(String).join(" "));
+    const spies = [
+      vi.spyOn(console, "error").mockImplementation(keep),
+      vi.spyOn(console, "warn").mockImplementation(keep),
+      vi.spyOn(console, "log").mockImplementation(keep),
+      vi.spyOn(console, "info").mockImplementation(keep),
+      vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (keep(chunk), true)),
+      vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (keep(chunk), true)),
+    ];
+    try {
+      await action();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return written.join("\n");
+  }
+
+  it("is logged as one JSON line through the app's logger, and nothing reaches the console", async () => {
+    let status = 0;
+    const printed = await consoleOutputOf(async () => {
+      const response = await signIn(new Device(broken.url), { username: uniqueName("nobody"), password: "any password at all" });
+      status = response.status;
+      await response.text();
+    });
+    expect(status).toBe(500);
+    expect(printed).toBe("");
+
+    const lines = errorLogs.text().split("\n").filter((line) => line.includes("the hasher broke"));
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!) as { level: number; msg: string; err: { message: string; stack: string } };
+    expect(entry).toMatchObject({ level: 50, msg: "unexpected error" });
+    expect(entry.err.message).toContain("the hasher broke");
+    expect(errorLogs.entries().filter((logged) => logged.msg === "unexpected error")).toHaveLength(1);
   });
 });

@@ -100,3 +100,18 @@ describe("method rules on every spelling of the page's path", () => {
     },
   );
 });
+
+describe("a bearer-authenticated post to a page", () => {
+  it.each(["http://evil.example", "null", "http://[", "%%%"])("with Origin %j: never a 500", async (origin) => {
+    const username = uniqueName("bearer");
+    await register(direct, username);
+    const { token } = await createClient({ url: `${direct.url}/trpc` }).auth.login.mutate({ username, password });
+    const response = await rawRequest(direct.url, {
+      method: "POST",
+      path: "/logout",
+      headers: { host: new URL(direct.url).host, origin, authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
+    expect(response.status).toBeLessThan(500);
+  });
+});

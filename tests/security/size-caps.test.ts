@@ -1,7 +1,9 @@
 import { request as httpRequest } from "node:http";
+import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
+import { collect, connectTo } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -69,6 +71,60 @@ describe("bodies over the cap are refused with 413 before parsing", () => {
     const page = await device.request("/private/change-password");
     expect(page.status).toBe(200);
     expect((await signIn(new Device(server.url), { username, password })).status).toBe(303);
+  });
+});
+
+/**
+ * Uploads `size` bytes as a client that is not listening while it sends: it writes the whole body
+ * (at the pace the server reads it), whatever the server answers meanwhile, and only then closes
+ * its side. Declared with Content-Length, or chunked.
+ */
+async function uploadWhole(socket: Socket, path: string, size: number, chunked: boolean): Promise<void> {
+  const host = new URL(server.url).host;
+  const length = chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${size}`;
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${length}\r\n\r\n`);
+  const piece = Buffer.alloc(65_536, "x");
+  for (let sent = 0; sent < size && !socket.destroyed; sent += piece.length) {
+    const part = piece.subarray(0, Math.min(piece.length, size - sent));
+    const framed = chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from("\r\n")]) : part;
+    if (!socket.write(framed)) await drainedOrClosed(socket);
+    // A piece per turn of the event loop, as a network would deliver it: the server gets to
+    // answer while the upload is still going on.
+    await new Promise((done) => setImmediate(done));
+  }
+  if (socket.destroyed) return;
+  if (chunked) socket.write("0\r\n\r\n");
+  socket.end();
+}
+
+/** Resolves when the socket can take more, or is gone (its error is for `collect` to report). */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}
+
+describe("413 under load", () => {
+  it("20 clients each still uploading 1 MB all read the 413, and none is reset", async () => {
+    const paths = ["/trpc/auth.login", "/login", "/private/change-password", "/register"];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, async (_, index) => {
+        // Half-open allowed: the client goes on sending after the server has answered and closed its side.
+        const socket = connectTo(server.url, { allowHalfOpen: true });
+        const reply = collect(socket, 120_000);
+        await uploadWhole(socket, paths[index % paths.length]!, 1_000_000, index % 2 === 0);
+        const { status, error, closed } = await reply;
+        return { status, error, closed };
+      }),
+    );
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ status: 413, error: null, closed: true })));
+    expect((await device.request("/private/change-password")).status).toBe(200);
   });
 });
 

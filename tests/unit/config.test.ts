@@ -21,6 +21,10 @@ describe("loadConfig", () => {
       rateLimitAccountDailyAttempts: 100,
       rateLimitRegisterAttempts: 10,
       rateLimitWindowSeconds: 900,
+      requestTimeoutSeconds: 30,
+      headersTimeoutSeconds: 10,
+      keepAliveTimeoutSeconds: 5,
+      maxConnections: 1000,
       trustProxy: false,
       logLevel: "info",
       afterPasswordChange: "sign-in-again",
@@ -55,6 +59,10 @@ describe("loadConfig", () => {
         RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS: "50",
         RATE_LIMIT_REGISTER_ATTEMPTS: "4",
         RATE_LIMIT_WINDOW_SECONDS: "600",
+        REQUEST_TIMEOUT_SECONDS: "20",
+        HEADERS_TIMEOUT_SECONDS: "15",
+        KEEP_ALIVE_TIMEOUT_SECONDS: "3",
+        MAX_CONNECTIONS: "200",
         TRUST_PROXY: "yes",
         LOG_LEVEL: "warn",
         AFTER_PASSWORD_CHANGE: "stay-signed-in",
@@ -87,6 +95,10 @@ describe("loadConfig", () => {
       rateLimitAccountDailyAttempts: 50,
       rateLimitRegisterAttempts: 4,
       rateLimitWindowSeconds: 600,
+      requestTimeoutSeconds: 20,
+      headersTimeoutSeconds: 15,
+      keepAliveTimeoutSeconds: 3,
+      maxConnections: 200,
       trustProxy: true,
       logLevel: "warn",
       afterPasswordChange: "stay-signed-in",
@@ -122,6 +134,11 @@ describe("loadConfig", () => {
     ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", "101"],
     ["RATE_LIMIT_REGISTER_ATTEMPTS", "0"],
     ["DEVICE_COOKIE_NAME", "session"],
+    ["REQUEST_TIMEOUT_SECONDS", "0"],
+    ["HEADERS_TIMEOUT_SECONDS", "1.5"],
+    ["KEEP_ALIVE_TIMEOUT_SECONDS", "0"],
+    ["MAX_CONNECTIONS", "unlimited"],
+    ["MAX_CONNECTIONS", "0"],
   ])("stops with a message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`- ${variable} \\(option`));
@@ -133,6 +150,12 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ rateLimitAccountDailyAttempts: 101 }, {})).toThrow(
       /RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS \(option rateLimitAccountDailyAttempts\): allows more than 100/,
+    );
+  });
+
+  it("refuses a headers timeout longer than the request timeout (Node would refuse to start)", () => {
+    expect(() => loadConfig({}, { REQUEST_TIMEOUT_SECONDS: "5", HEADERS_TIMEOUT_SECONDS: "10" })).toThrow(
+      /HEADERS_TIMEOUT_SECONDS \(option headersTimeoutSeconds\): must not be greater than the request timeout/,
     );
   });
 
