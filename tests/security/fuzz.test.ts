@@ -392,6 +392,6 @@ describe("a fuzzer sending odd headers and redirect targets", () => {
     // Both kinds of answer happen: refusals of the odd headers and the ordinary pages.
     expect(statuses.get(400) ?? 0).toBeGreaterThan(10);
     expect(statuses.get(200) ?? 0).toBeGreaterThan(10);
-    expect((await signUpAndIn(target.url, { username: uniqueName("hdr"), password: account.password })).cookies.size).toBe(1);
+    expect((await signUpAndIn(target.url, { username: uniqueName("hdr"), password: account.password })).cookies.has("session")).toBe(true);
   });
 });
