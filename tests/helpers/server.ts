@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { createApp, type App, type AppOptions } from "../../server/app.js";
 import { cheapHasher } from "./cheap-hasher.js";
 import { tempDir } from "./temp.js";
@@ -34,5 +35,21 @@ export async function startServer(options: AppOptions = {}): Promise<TestServer>
       await app.close();
       dir.remove();
     },
+  };
+}
+
+/**
+ * `startServer` for tests that each want their own options: every server a test starts is closed
+ * after it, last started first (a server sharing another's database closes before the file goes).
+ */
+export function serversForEachTest(defaults: AppOptions = {}) {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0).reverse()) await server.close();
+  });
+  return async function serverWith(options: AppOptions = {}): Promise<TestServer> {
+    const server = await startServer({ ...defaults, ...options });
+    servers.push(server);
+    return server;
   };
 }

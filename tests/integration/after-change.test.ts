@@ -1,24 +1,15 @@
 import nodemailer from "nodemailer";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { seedFields, uniqueName } from "../helpers/doors.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest } from "../helpers/server.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
 const change = seedFields({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh });
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serverWith(options: AppOptions = {}) {
-  const server = await startServer(options);
-  servers.push(server);
-  return server;
-}
+const serverWith = serversForEachTest();
 
 /** A real nodemailer transport (its custom-transport API) that keeps each built message in memory. */
 function memoryTransport() {

@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn } from "../helpers/device.js";
 import { doors, seedFields, pageErrorMessage, uniqueName } from "../helpers/doors.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest } from "../helpers/server.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
-const servers: TestServer[] = [];
-afterEach(async () => {
-  // Last started, first closed: a server sharing another's database closes before the file goes.
-  for (const server of servers.splice(0).reverse()) await server.close();
-});
-
-async function serverWith(options: AppOptions) {
-  const server = await startServer(options);
-  servers.push(server);
-  return server;
-}
+const serverWith = serversForEachTest();
 
 describe("option loginUrl", () => {
   it("is where signed-out visitors and successful changes are sent", async () => {

@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrate, openDatabase } from "../../db/database.js";
 import { createClient } from "../../server/trpc/client.js";
 import { countingHasher, until } from "../helpers/counting-hasher.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest, type TestServer } from "../helpers/server.js";
 import { tempDir } from "../helpers/temp.js";
 
 /**
@@ -20,16 +20,7 @@ const fresh = "a brand new password";
 const ownerAddress = "198.51.100.10";
 const attackers = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"];
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serverWith(options: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer({ trustProxy: true, ...options });
-  servers.push(server);
-  return server;
-}
+const serverWith = serversForEachTest({ trustProxy: true });
 
 /** The owner registers and signs in from their browser at home, then signs out: the browser is now a known device. */
 async function ownerWithKnownDevice(server: TestServer, username: string) {

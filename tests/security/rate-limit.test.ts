@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
 import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { doors, uniqueName } from "../helpers/doors.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest, startServer, type TestServer } from "../helpers/server.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serverWith(options: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer(options);
-  servers.push(server);
-  return server;
-}
+const serverWith = serversForEachTest();
 
 const wrong = { currentPassword: "not the password", newPassword: fresh, confirmNewPassword: fresh };
 

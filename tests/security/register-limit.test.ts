@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
 import { countingHasher } from "../helpers/counting-hasher.js";
 import { Device, signIn } from "../helpers/device.js";
 import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest } from "../helpers/server.js";
 
 /**
  * Registering is throttled per address (a flood, and probing which names are taken, is slow), does
@@ -11,16 +11,7 @@ import { startServer, type TestServer } from "../helpers/server.js";
  */
 
 const password = "original password 1";
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serverWith(options: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer(options);
-  servers.push(server);
-  return server;
-}
+const serverWith = serversForEachTest();
 
 function registration(over: Record<string, string> = {}) {
   const username = uniqueName("reg");
