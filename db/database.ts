@@ -27,16 +27,17 @@ export function openDatabase(path: string): Db {
 
 type Migration = { version: number; name: string; sql: string };
 
-function readMigrations(): Migration[] {
+/** The migration files this code ships (db/migrations/NNN_name.sql), in version order. */
+function migrationFiles(): { file: string; version: number; name: string }[] {
   return readdirSync(migrationsDir)
     .map((file) => /^(\d+)_(.+)\.sql$/.exec(file))
     .filter((match): match is RegExpExecArray => match !== null)
-    .map(([file, version, name]) => ({
-      version: Number(version),
-      name: name!,
-      sql: readFileSync(join(migrationsDir, file), "utf8"),
-    }))
+    .map(([file, version, name]) => ({ file, version: Number(version), name: name! }))
     .sort((a, b) => a.version - b.version);
+}
+
+function readMigrations(): Migration[] {
+  return migrationFiles().map(({ file, version, name }) => ({ version, name, sql: readFileSync(join(migrationsDir, file), "utf8") }));
 }
 
 /** Applies each numbered migration once, recording it; safe to run from several processes at once. */
@@ -59,4 +60,19 @@ export function migrate(db: Db): number[] {
     }).immediate();
   }
   return applied;
+}
+
+/**
+ * For a readiness probe: the migrations this code ships that the database has not recorded (none
+ * when the schema is the one the code expects). One read of a handful of rows, on a statement prepared
+ * once; it throws when the database cannot be read at all (closed, deleted table, broken file).
+ * The list of files is read once: they are part of the code, not of the data.
+ */
+export function createPendingMigrations(db: Db): () => number[] {
+  const known = migrationFiles().map((migration) => migration.version);
+  const recorded = db.prepare("SELECT version FROM schema_migration").pluck();
+  return () => {
+    const applied = new Set(recorded.all() as number[]);
+    return known.filter((version) => !applied.has(version));
+  };
 }

@@ -14,6 +14,7 @@ import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { authenticate } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
+import { probeResponse, serverReadiness } from "./http/health.js";
 import { createNodeListener } from "./http/node-bridge.js";
 import { jsonResponse, plainResponse } from "./http/responses.js";
 import { withQueuedHeaders } from "./http/queued-headers.js";
@@ -68,6 +69,9 @@ export async function createApp(options: AppOptions = {}) {
   const onError = (error: unknown) => logUnexpectedError(logger, error);
 
   async function handle(request: Request, requester: Requester): Promise<Response> {
+    // Load balancers' probes first: no session lookup, no Remix, nothing that could make them slow.
+    const probe = probeResponse(request, readiness);
+    if (probe) return withSecurityHeaders(probe, "");
     const asset = serveStatic(request);
     if (asset) return withSecurityHeaders(asset, "");
     const nonce = randomBytes(16).toString("base64");
@@ -168,6 +172,8 @@ export async function createApp(options: AppOptions = {}) {
   );
   // Each connection is an open file: beyond the cap, new ones are closed as they arrive.
   server.maxConnections = config.maxConnections;
+  let shuttingDown = false;
+  const readiness = serverReadiness(db, () => shuttingDown);
 
   return {
     config,
@@ -186,6 +192,7 @@ export async function createApp(options: AppOptions = {}) {
       return `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
     },
     async close(): Promise<void> {
+      shuttingDown = true;
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
