@@ -14,6 +14,7 @@ import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { authenticate } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
+import { createDrain, settlesWithin } from "./http/drain.js";
 import { probeResponse, serverReadiness } from "./http/health.js";
 import { createNodeListener } from "./http/node-bridge.js";
 import { jsonResponse, plainResponse } from "./http/responses.js";
@@ -172,8 +173,27 @@ export async function createApp(options: AppOptions = {}) {
   );
   // Each connection is an open file: beyond the cap, new ones are closed as they arrive.
   server.maxConnections = config.maxConnections;
-  let shuttingDown = false;
-  const readiness = serverReadiness(db, () => shuttingDown);
+  const drain = createDrain(server);
+  const readiness = serverReadiness(db, () => drain.started);
+  let closing: Promise<void> | undefined;
+
+  /**
+   * Graceful: no new connections, /readyz answers 503, the requests in flight finish (at most
+   * `timeoutSeconds`, after which their connections are closed), the change notices under way are
+   * sent (within the same time), and then the database is closed.
+   */
+  async function shutDown(timeoutSeconds: number): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    logger.info({ event: "shutdown_started", timeoutSeconds }, "shutting down: finishing the requests in flight");
+    const { timedOut } = await drain.close(timeoutSeconds * 1000);
+    if (timedOut) logger.warn({ event: "shutdown_timeout", timeoutSeconds }, "requests still in flight at the shutdown timeout were cut off");
+    // A change made just before the signal still gets its e-mail, and its delivery recorded.
+    if (!(await settlesWithin(services.deliveriesSettled(), deadline - Date.now()))) {
+      logger.warn({ event: "shutdown_timeout", timeoutSeconds }, "change notices still being sent at the shutdown timeout were cut off");
+    }
+    db.close();
+    logger.info({ event: "shutdown_complete" }, "shut down");
+  }
 
   return {
     config,
@@ -191,13 +211,13 @@ export async function createApp(options: AppOptions = {}) {
       const hostname = address.family === "IPv6" ? (address.address === "::" ? "localhost" : `[${address.address}]`) : address.address;
       return `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
     },
-    async close(): Promise<void> {
-      shuttingDown = true;
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
-      db.close();
+    /**
+     * Shuts down gracefully (see `shutDown`); by default within the configured shutdown timeout.
+     * Calling it again returns the same shutdown.
+     */
+    close(options: { timeoutSeconds?: number } = {}): Promise<void> {
+      closing ??= shutDown(options.timeoutSeconds ?? config.shutdownTimeoutSeconds);
+      return closing;
     },
   };
 }

@@ -101,6 +101,11 @@ export const configSchema = z
     headersTimeoutSeconds: z.number().int().min(1).max(3600).default(10),
     /** Seconds an idle keep-alive connection stays open between two requests. */
     keepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(5),
+    /**
+     * On SIGTERM or SIGINT: seconds the requests in flight get to finish (no new connections are
+     * taken meanwhile); whatever is still open then is closed. 0: close everything at once.
+     */
+    shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(30),
     /** Open connections per process; further ones are closed as they arrive, so open files stay bounded. */
     maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
     /** Take the client's IP address from X-Forwarded-For (only behind a proxy that sets it). */
@@ -176,6 +181,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   requestTimeoutSeconds: ["REQUEST_TIMEOUT_SECONDS", toNumber],
   headersTimeoutSeconds: ["HEADERS_TIMEOUT_SECONDS", toNumber],
   keepAliveTimeoutSeconds: ["KEEP_ALIVE_TIMEOUT_SECONDS", toNumber],
+  shutdownTimeoutSeconds: ["SHUTDOWN_TIMEOUT_SECONDS", toNumber],
   maxConnections: ["MAX_CONNECTIONS", toNumber],
   trustProxy: ["TRUST_PROXY", toBoolean],
   logLevel: ["LOG_LEVEL", String],

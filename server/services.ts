@@ -13,7 +13,7 @@ import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
-import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
+import { createNotifier, smtpTransport, withDeliveriesTracked, type MailTransport, type Notifier } from "./notify/notifier.js";
 
 export type ServiceOverrides = {
   /** Replaces the default notifier (outbox + log + e-mail when configured). */
@@ -34,8 +34,9 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
   const secret =
     config.secret ?? (await createSettingQueries(db).getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
-  const notifier =
-    overrides.notifier ?? createNotifier({ outbox: createOutboxQueries(db), logger, from: config.mailFrom, transport });
+  const notifier = withDeliveriesTracked(
+    overrides.notifier ?? createNotifier({ outbox: createOutboxQueries(db), logger, from: config.mailFrom, transport }),
+  );
   const auth: AuthDependencies = {
     users: createUserQueries(db),
     sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
@@ -57,7 +58,13 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
     rules: config,
     now: Date.now,
   };
-  return { config, auth, formTokens: createFormTokens(secret) };
+  return {
+    config,
+    auth,
+    formTokens: createFormTokens(secret),
+    /** Settles once the e-mails under way have been sent or have failed (for a graceful shutdown). */
+    deliveriesSettled: () => notifier.deliveriesSettled(),
+  };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

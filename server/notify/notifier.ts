@@ -52,6 +52,26 @@ export function createNotifier(options: {
   };
 }
 
+/**
+ * The same notifier, keeping hold of the deliveries still under way, so that a shutdown can wait
+ * for them: the e-mail about a change made just before a deploy must not be cut off (nor its
+ * delivery recorded in a database that has been closed meanwhile).
+ */
+export function withDeliveriesTracked(notifier: Notifier): Notifier & { deliveriesSettled(): Promise<void> } {
+  const underWay = new Set<Promise<void>>();
+  return {
+    async passwordChanged(notice) {
+      const result = await notifier.passwordChanged(notice);
+      const delivered = result.delivered.finally(() => underWay.delete(delivered));
+      underWay.add(delivered);
+      return { delivered };
+    },
+    async deliveriesSettled() {
+      await Promise.allSettled(underWay);
+    },
+  };
+}
+
 /** nodemailer's transport, named here so that no other module imports nodemailer. */
 export type MailTransport = Transporter;
 
