@@ -1,4 +1,4 @@
-import cluster from "node:cluster";
+import cluster, { type Worker } from "node:cluster";
 import { openDatabase } from "../db/database.js";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -8,6 +8,9 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
  * With WEB_CONCURRENCY=N above 1, a primary process forks N workers that share the port and the
  * SQLite file; sessions, rate-limit counters and form-token secret all live in that file, so a
  * change made through one worker holds in all of them.
+ *
+ * SIGTERM or SIGINT shuts down gracefully: no new connections, the requests in flight finish
+ * (within SHUTDOWN_TIMEOUT_SECONDS), then the process exits 0.
  */
 async function main() {
   const config = loadConfig();
@@ -18,19 +21,28 @@ async function main() {
   if (cluster.isPrimary) {
     console.log(`Change-password demo listening on ${url} (database: ${app.config.databasePath})`);
   }
-  const stop = () => {
-    app.close().then(() => process.exit(0));
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  onShutdownSignal(() => {
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 }
+
+/** Seconds the primary gives its workers beyond their own shutdown timeout before it kills them. */
+const workerExitMarginSeconds = 10;
 
 function runPrimary(config: Config) {
   // Migrate once here, so the workers do not all race to do it.
   openDatabase(config.databasePath).close();
   let stopping = false;
   let announced = false;
-  for (let index = 0; index < config.webConcurrency; index++) cluster.fork();
+  const workers = new Set<Worker>();
+  const fork = () => workers.add(cluster.fork());
+  for (let index = 0; index < config.webConcurrency; index++) fork();
   cluster.on("listening", (_worker, address) => {
     if (announced) return;
     announced = true;
@@ -40,17 +52,47 @@ function runPrimary(config: Config) {
     );
   });
   cluster.on("exit", (worker, code, signal) => {
-    if (stopping) return;
+    workers.delete(worker);
+    if (stopping) {
+      // Shutting down: a worker that is done stays done, and the last one out ends the primary.
+      if (workers.size === 0) process.exit(0);
+      return;
+    }
     console.error(`worker ${worker.process.pid} ended (${signal ?? code}); starting another`);
-    cluster.fork();
+    fork();
   });
-  const stop = () => {
+  onShutdownSignal((signal) => {
     stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
-    setTimeout(() => process.exit(0), 2000).unref();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+    if (workers.size === 0) process.exit(0);
+    // The signal itself, straight to each worker's process, which drains on its own (server/app.ts).
+    // Not worker.kill(): that first disconnects the worker, and cluster's disconnect waits for
+    // every keep-alive connection to time out before the signal is even sent.
+    for (const worker of workers) worker.process.kill(signal);
+    setTimeout(
+      () => {
+        console.error(`workers still running ${config.shutdownTimeoutSeconds + workerExitMarginSeconds} s after ${signal}; killing them`);
+        for (const worker of workers) worker.process.kill("SIGKILL");
+        process.exit(1);
+      },
+      (config.shutdownTimeoutSeconds + workerExitMarginSeconds) * 1000,
+    ).unref();
+  });
+}
+
+/**
+ * Runs `stop` once, on the first SIGTERM or SIGINT; later ones are ignored while it works (a hard
+ * stop is SIGKILL, or the timeout). Not "a second Ctrl-C forces": Ctrl-C signals every process of
+ * the group, and the primary forwards the signal as well, so each worker gets it twice.
+ */
+function onShutdownSignal(stop: (signal: NodeJS.Signals) => void) {
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop(signal);
+    });
+  }
 }
 
 main().catch((error: unknown) => {
