@@ -1,29 +1,19 @@
 import Database from "better-sqlite3";
 import { once } from "node:events";
 import nodemailer from "nodemailer";
-import { afterEach, describe, expect, it } from "vitest";
-import type { AppOptions } from "../../server/app.js";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
 import { uniqueName } from "../helpers/doors.js";
 import { holdRequest, openConnection, parseResponses, refusedSoon } from "../helpers/held-request.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { serversForEachTest } from "../helpers/server.js";
 
 /**
  * `app.close()`, what SIGTERM runs (server/main.ts), in-process: the requests in flight finish,
  * idle connections go at once, readiness says no meanwhile, and the database closes last.
  */
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serverWith(options: AppOptions = {}) {
-  // Keep-alive connections would otherwise stay open for ten minutes: closing them is close()'s job.
-  const server = await startServer({ keepAliveTimeoutSeconds: 600, ...options });
-  servers.push(server);
-  return server;
-}
+// Keep-alive connections would stay open for ten minutes: closing the idle ones is close()'s job.
+const serverWith = serversForEachTest({ keepAliveTimeoutSeconds: 600 });
 
 const password = "original password 1";
 const fresh = "a brand new password";
