@@ -13,6 +13,7 @@ import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { authenticate } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
+import { compressAnswer } from "./http/compression.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
 import { createDrain, settlesWithin } from "./http/drain.js";
 import { probeResponse, serverReadiness } from "./http/health.js";
@@ -76,7 +77,7 @@ export async function createApp(options: AppOptions = {}) {
     const asset = serveStatic(request);
     if (asset) return withSecurityHeaders(asset, "");
     const nonce = randomBytes(16).toString("base64");
-    return withSecurityHeaders(await route(request, requester, nonce), nonce);
+    return withSecurityHeaders(await compressAnswer(request, await route(request, requester, nonce)), nonce);
   }
 
   async function route(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
