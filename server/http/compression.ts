@@ -61,11 +61,11 @@ function noOtherSiteCouldAsk(request: Request): boolean {
 /**
  * The answer compressed in the best coding the client accepts, when it is HTML or JSON of at least
  * `minCompressedBytes`; otherwise the same answer. The body is read whole (our answers are small
- * and complete once rendered), so the bridge still writes it in one go, with its length.
+ * and complete once rendered), so the bridge still writes it in one go, with its length. An answer
+ * that will not be compressed anyway is passed on unread.
  */
 export async function compressAnswer(request: Request, response: Response): Promise<Response> {
   if (
-    request.method === "HEAD" ||
     response.status < 200 ||
     [204, 205, 304].includes(response.status) ||
     response.body === null ||
@@ -76,15 +76,17 @@ export async function compressAnswer(request: Request, response: Response): Prom
   ) {
     return response;
   }
+  // Whichever coding is chosen: a cache must not hand this answer to a request that would get another.
+  response.headers.append("vary", "Accept-Encoding, Sec-Fetch-Site");
+  // HEAD sends no body, so nothing to encode; its headers are GET's but for those set while encoding.
+  const coding =
+    request.method !== "HEAD" && noOtherSiteCouldAsk(request) ? negotiateCoding(request.headers.get("accept-encoding")) : "identity";
+  if (coding === "identity") return response;
+
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   const init = { status: response.status, statusText: response.statusText, headers };
   if (body.byteLength < minCompressedBytes) return new Response(body, init);
-
-  // Whichever coding is chosen: a cache must not hand this answer to a request that would get another.
-  headers.append("vary", "Accept-Encoding, Sec-Fetch-Site");
-  const coding = noOtherSiteCouldAsk(request) ? negotiateCoding(request.headers.get("accept-encoding")) : "identity";
-  if (coding === "identity") return new Response(body, init);
   const compressor = compressors[coding];
   const compressed = body.byteLength <= syncLimitBytes ? compressor.sync(body) : await compressor.async(body);
   headers.set("content-encoding", coding);
