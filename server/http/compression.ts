@@ -30,14 +30,16 @@ const gzipOptions: ZlibOptions = { level: 6 };
  */
 const syncLimitBytes = 16 * 1024;
 
+const brotliCompressAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 const compressors: Record<Coding, { sync: (body: Uint8Array) => Buffer; async: (body: Uint8Array) => Promise<Buffer> }> = {
   br: {
     sync: (body) => brotliCompressSync(body, brotliOptions(body.byteLength)),
-    async: (body) => promisify(brotliCompress)(body, brotliOptions(body.byteLength)),
+    async: (body) => brotliCompressAsync(body, brotliOptions(body.byteLength)),
   },
   gzip: {
     sync: (body) => gzipSync(body, gzipOptions),
-    async: (body) => promisify(gzip)(body, gzipOptions),
+    async: (body) => gzipAsync(body, gzipOptions),
   },
 };
 
@@ -47,10 +49,12 @@ const compressibleType = /^(?:text\/html|application\/json)\s*(?:;|$)/i;
  * BREACH: a signed-in page holds secrets (the form token, the e-mail address) next to text from
  * the URL (a form's action repeats the query string). If another site could make the victim's
  * browser load such a page many times with chosen query strings, someone watching the encrypted
- * traffic could read the secret off the compressed lengths. Every request another site can cause
- * is marked `Sec-Fetch-Site: cross-site` or `same-site` by the browser, and a page's cookies ride
- * along only on such navigations (SameSite=Lax), so an answer to a request with cookies is
- * compressed only when the browser says the person or this site made it.
+ * traffic could read the secret off the compressed lengths. Of the requests another site can
+ * cause, only top-level navigations carry our cookies (SameSite=Lax), and the browser marks each
+ * `Sec-Fetch-Site: cross-site` (`same-site` from a sibling domain), which no page can forge. So an
+ * answer to a request with cookies is compressed only when the browser says the person (`none`:
+ * typed, bookmarked) or this site (`same-origin`) made it; with cookies and no such header (an old
+ * browser, a program's cookie jar) it is not compressed either.
  */
 function noOtherSiteCouldAsk(request: Request): boolean {
   if (!request.headers.has("cookie")) return true;
