@@ -20,9 +20,9 @@ type Asset = { type: string; identity: Bytes; encoded: Partial<Record<Coding, By
 const siblingSuffix: Record<Coding, string> = { br: ".br", gzip: ".gz" };
 
 /**
- * For a build without those copies (plain `remix build`, as `npm test` makes): compressed here at
- * start, in memory. gzip at the build's level 9; brotli at quality 5, not the build's 11, which
- * would add a second to every start for 7 % less. Both together: under 0.1 s for the whole build.
+ * For a build without those copies (a plain `remix build`): compressed here at start, in memory.
+ * gzip at the build's level 9; brotli at quality 5, not the build's 11, which would add a second
+ * to every start for 7 % less. Both together: under 0.1 s for the whole build.
  */
 const compressAtStart: Record<Coding, (bytes: Bytes) => Buffer> = {
   br: (bytes) =>
