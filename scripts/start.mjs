@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const sources = ["app", "server", "db", "remix.config.js", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
+const sources = ["app", "server", "db", "scripts/precompress-assets.mjs", "scripts/copy-migrations.mjs", "remix.config.js", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
 const outputs = ["build/index.js", "build/server/server/main.js", "public/build"];
 
 /** The newest modification time under a file or folder. */
