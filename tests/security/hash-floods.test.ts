@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maxTrpcBatchSize } from "../../server/app.js";
+import { maxTrpcBatchSize } from "../../server/router.js";
 import { createPasswordHasher, type PasswordHasher } from "../../server/auth/passwords.js";
 import { cheapHasher } from "../helpers/cheap-hasher.js";
 import { startServer, type TestServer } from "../helpers/server.js";
