@@ -5,6 +5,7 @@ import type { Requester } from "./auth/account.js";
 import { busy, busyRetryAfterSeconds, failureStatus } from "./auth/failures.js";
 import { authenticate } from "./http/authenticate.js";
 import { changePasswordJson } from "./http/change-password-json.js";
+import { parseCookies } from "./http/cookies.js";
 import { isCrossSiteRequest } from "./http/csrf.js";
 import { withQueuedHeaders } from "./http/queued-headers.js";
 import { jsonResponse, plainResponse } from "./http/responses.js";
@@ -49,7 +50,8 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
   async function dispatch(request: Request, connection: Requester, cspNonce: string): Promise<Response> {
     const url = new URL(request.url);
     // Once per request; every door below is handed this answer and parses no header itself.
-    const { auth, setCookie, hasSessionCookie, device, browser } = await authenticate(request, services.auth);
+    const cookies = parseCookies(request.headers.get("cookie"));
+    const { auth, setCookie, hasSessionCookie, device, browser } = await authenticate(request, cookies, services.auth);
     const requester: Requester = { ...connection, device };
     const csrf = { origin: config.publicOrigin ?? url.origin, authenticatedByBearer: auth?.via === "bearer", hasSessionCookie };
     if (isCrossSiteRequest(request, csrf)) {
@@ -74,9 +76,9 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
       return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
     }
     if (onChangePasswordPage && request.method === "POST" && isJson(request)) {
-      return withQueuedHeaders(await changePasswordJson(request, { services, auth, requester, resHeaders }), resHeaders);
+      return withQueuedHeaders(await changePasswordJson(request, { services, auth, requester, cookies, resHeaders }), resHeaders);
     }
-    const context = createLoadContext({ request, requester, auth, browser, resHeaders, cspNonce });
+    const context = createLoadContext({ cookies, requester, auth, browser, resHeaders, cspNonce });
     const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");

@@ -1,7 +1,7 @@
 import type { KnownDevice } from "../auth/account.js";
 import type { DeviceService } from "../auth/devices.js";
 import type { SessionService, ValidSession } from "../auth/sessions.js";
-import { readCookie } from "./cookies.js";
+import type { RequestCookies } from "./cookies.js";
 
 /** Who a request is signed in as, and with which credential. */
 export type Authentication = ValidSession & { via: "cookie" | "bearer" };
@@ -33,15 +33,16 @@ const bearerPattern = /^Bearer +([^\s]+)\s*$/i;
  */
 export async function authenticate(
   request: Request,
+  cookies: RequestCookies,
   { sessions, devices }: { sessions: SessionService; devices: DeviceService },
 ): Promise<RequestAuthentication> {
   const { headers } = request;
   const authorization = headers.get("authorization");
-  const cookieHeader = headers.get("cookie");
-  const cookie = readCookie(cookieHeader, sessions.cookieName) || null;
+  // An empty session cookie is no token.
+  const cookie = cookies.get(sessions.cookieName) || null;
   const seen = {
     hasSessionCookie: cookie !== null,
-    device: devices.verify(readCookie(cookieHeader, devices.cookieName)),
+    device: devices.verify(cookies.get(devices.cookieName) ?? null),
     browser: isBrowser(headers),
   };
   if (authorization !== null && /^Bearer\b/i.test(authorization)) {

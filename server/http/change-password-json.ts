@@ -6,16 +6,23 @@ import { usesHttps } from "../config.js";
 import type { Services } from "../services.js";
 import { afterChangeCookies, afterChangeLocation } from "./after-change.js";
 import type { Authentication } from "./authenticate.js";
+import type { RequestCookies } from "./cookies.js";
 import { createFlash } from "./flash.js";
 import { jsonResponse } from "./responses.js";
 
-export type JsonDoorInput = { services: Services; auth: Authentication | null; requester: Requester; resHeaders: Headers };
+export type JsonDoorInput = {
+  services: Services;
+  auth: Authentication | null;
+  requester: Requester;
+  cookies: RequestCookies;
+  resHeaders: Headers;
+};
 
 /**
  * The seed-compatible JSON door on the page's URL: the body piccolo_api takes, its statuses and
  * `{"detail": message}` errors, backed by the same change-password flow as every other door.
  */
-export async function changePasswordJson(request: Request, { services, auth, requester, resHeaders }: JsonDoorInput): Promise<Response> {
+export async function changePasswordJson(request: Request, { services, auth, requester, cookies, resHeaders }: JsonDoorInput): Promise<Response> {
   // Signed-out requests never reach the endpoint in the seed either: its middleware answers first.
   if (!auth) return detail(failureStatus("not_signed_in"), "Not signed in.");
 
@@ -50,7 +57,7 @@ export async function changePasswordJson(request: Request, { services, auth, req
   }
   for (const cookie of afterChangeCookies(services.auth.sessions, result, auth.via)) resHeaders.append("Set-Cookie", cookie);
   const signedOut = result.thisDevice === "signed-out";
-  createFlash(request, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result });
+  createFlash(cookies, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result });
   return new Response(null, {
     status: 303,
     headers: { location, "cache-control": "no-store" },

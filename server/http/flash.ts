@@ -1,4 +1,4 @@
-import { readCookie } from "./cookies.js";
+import type { RequestCookies } from "./cookies.js";
 
 /**
  * One-shot messages that survive a redirect without JavaScript: a short-lived cookie set by an
@@ -43,7 +43,7 @@ export function flashMessage(flash: Flash): string {
   return `Your password was changed. ${others}`;
 }
 
-export function createFlash(request: Request, resHeaders: Headers, secure: boolean) {
+export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure: boolean) {
   const attributes = `HttpOnly; Path=/; SameSite=Lax${secure ? "; Secure" : ""}`;
   return {
     /** The message for the page a password change redirects to, from what the change did. */
@@ -57,8 +57,8 @@ export function createFlash(request: Request, resHeaders: Headers, secure: boole
     },
     /** The waiting message, if any, as text; it is deleted with this response. */
     take(): string | null {
-      const value = readCookie(request.headers.get("cookie"), cookieName);
-      if (value === null) return null;
+      const value = cookies.get(cookieName);
+      if (value === undefined) return null;
       resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
       const flash = decode(value);
       return flash ? flashMessage(flash) : null;

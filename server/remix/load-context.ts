@@ -3,6 +3,7 @@ import type { Requester } from "../auth/account.js";
 import { failureStatus, type Failure } from "../auth/failures.js";
 import { usesHttps, type Config } from "../config.js";
 import type { Authentication } from "../http/authenticate.js";
+import type { RequestCookies } from "../http/cookies.js";
 import type { Services } from "../services.js";
 import { createCallerFactory, failureOf } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
@@ -49,7 +50,8 @@ declare module "@remix-run/server-runtime" {
 }
 
 export type LoadContextInput = {
-  request: Request;
+  /** The request's cookies, read once by the router (the flash message is one). */
+  cookies: RequestCookies;
   requester: Requester;
   auth: Authentication | null;
   browser: boolean;
@@ -70,7 +72,7 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
   };
   const secureCookies = usesHttps(config);
   const logError = (error: unknown) => logUnexpectedError(logger, error);
-  return function createLoadContext({ request, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
+  return function createLoadContext({ cookies, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
     const trpc = createCaller({ services, requester, auth, browser, resHeaders });
     const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
     return {
@@ -78,7 +80,7 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
       config: pageConfig,
       cspNonce,
       logError,
-      flash: createFlash(request, resHeaders, secureCookies),
+      flash: createFlash(cookies, resHeaders, secureCookies),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {
