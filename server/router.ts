@@ -71,6 +71,11 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
       return withQueuedHeaders(await trpc(request, { requester, auth, browser }), resHeaders);
     }
 
+    // Password managers look for a site's change-password page here (W3C "A Well-Known URL for
+    // Changing Passwords"); signed out, the page itself sends the visitor to sign in first.
+    if (url.pathname === "/.well-known/change-password" && (request.method === "GET" || request.method === "HEAD")) {
+      return withQueuedHeaders(new Response(null, { status: 302, headers: { location: changePasswordPath, "cache-control": "no-store" } }), resHeaders);
+    }
     const onChangePasswordPage = routesTo(url.pathname, changePasswordPath);
     if (onChangePasswordPage && !["GET", "HEAD", "POST"].includes(request.method)) {
       return plainResponse(405, "Method not allowed.", { allow: "GET, POST" });
