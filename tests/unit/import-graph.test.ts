@@ -47,7 +47,7 @@ const libraryOwners: Record<string, string[]> = {
     "db/database.ts",
     // Exception: the benchmark's PEER server runs better-auth (the competitor)
     // on its own better-sqlite3 database; it is not part of our app.
-    "bench/better-auth-server.ts",
+    "bench/peer/server.ts",
   ],
   // One module per side: the server's password policy and the browser's
   // strength meter each load the dictionary themselves.
