@@ -8,10 +8,11 @@ import { Worker } from "node:worker_threads";
  * loop to pass work on, and no more hashes run than there are threads. libuv's thread pool (files,
  * DNS look-ups, zlib) never waits behind a hash.
  *
- * Measured on two cores (README, Performance): two threads fed this way reach about the hash limit
- * at concurrency 16, where hashing on libuv's pool behind a limit of 2, 3 or 4 reached 88–92 %:
- * with as many hashes in flight as cores, each core sat idle while the event loop handed a
- * finished hash's slot on; with more, the hashes took turns on the cores and each cost more CPU.
+ * Measured on two cores (bench/scheduling.ts, README, Performance): two threads fed this way reach
+ * 95–101 % of the hash limit at concurrency 16, where hashing on libuv's pool behind a limit of 2,
+ * 3 or 4 reached 87–93 %: with as many hashes in flight as cores, a core sat idle each time the
+ * event loop handed a finished hash's slot on; with more, the hashes took turns on the cores, each
+ * costing more CPU, and the event loop waited for a core longer.
  */
 
 /** @node-rs/argon2's options (the PHC string's parameters). */
