@@ -8,7 +8,7 @@ import type { AuthDependencies } from "./auth/dependencies.js";
 import { createDeviceService } from "./auth/devices.js";
 import { createAuthEvents } from "./auth/events.js";
 import { createFormTokens } from "./auth/form-token.js";
-import { createPasswordHasher, defaultHashConcurrency, type PasswordHasher } from "./auth/passwords.js";
+import { createPasswordHasher, type PasswordHasher } from "./auth/passwords.js";
 import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
@@ -41,13 +41,7 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
     users: createUserQueries(db),
     sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
     devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
-    passwords:
-      overrides.passwordHasher ??
-      createPasswordHasher({
-        // Unset: this process's share of the cores, the worker processes sharing them.
-        concurrency: config.hashConcurrency ?? defaultHashConcurrency({ workers: config.webConcurrency }),
-        queueLimit: config.hashQueueLimit,
-      }),
+    passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
     throttle: createThrottle(
       db,
       {

@@ -1,11 +1,10 @@
 import { availableParallelism } from "node:os";
-import { createHashThreads, HashThreadError } from "./hash-threads.js";
+import { Argon2id } from "oslo/password";
 
 /**
- * Password hashing: Argon2id with OWASP's minimum parameters, m=19456 KiB, t=2, p=1, on threads of
- * its own (server/auth/hash-threads.ts), so hashing never runs on the event loop nor occupies
- * libuv's thread pool. The PHC strings are the ones oslo made before (same library, same
- * parameters): no stored password needs hashing again.
+ * Password hashing, the one module that knows about oslo (deprecated upstream; replacing it
+ * touches only this file). Argon2id with OWASP's minimum parameters: m=19456 KiB, t=2, p=1.
+ * The native implementation runs on libuv's thread pool, so hashing never runs on the event loop.
  */
 export const argon2idParameters: Argon2idParameters = { memorySize: 19456, iterations: 2, parallelism: 1 };
 
@@ -18,35 +17,62 @@ export type PasswordHasher = {
   /** Does the work of one failed verification, so a missing account takes as long as a wrong password. */
   verifyNothing(password: string): Promise<void>;
   /**
-   * The line of hashes waiting for a thread is full: new password work should be turned away (503,
+   * The line of hashes waiting for a slot is full: new password work should be turned away (503,
    * try again shortly) rather than wait. A flood then costs its senders, not everyone's sign-in.
    */
   overloaded(): boolean;
 };
 
-/** About 0.4 s of waiting at this machine's hash rate (≈130 hashes/s on two cores). */
+/** About half a second of waiting at this machine's hash rate (≈100 hashes/s on two cores). */
 const defaultQueueLimit = 48;
 
 /**
  * NFKC, the same way when setting and verifying, so "é" typed as one code point or as "e" plus a
- * combining accent is the same password (NIST 800-63B), as oslo did before us.
+ * combining accent is the same password (NIST 800-63B). oslo does it too; doing it here keeps the
+ * guarantee if oslo is replaced.
  */
 export function normalizePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
 /**
- * Hashes at once per process unless HASH_CONCURRENCY says otherwise: one per core, shared among
- * the worker processes (WEB_CONCURRENCY). More do not finish sooner (each needs 19 MiB of memory
- * bandwidth and a core): they take turns on the cores, each costing more CPU, and take the CPU
- * from the event loop, which then answers every other request late.
+ * At most `limit` hashes at once, the rest wait in line. Many more hashes than cores do not finish
+ * sooner (each needs 19 MiB of memory bandwidth and a core); they only take the CPU from the event
+ * loop, which then answers every other request late. One more than the cores keeps every core busy
+ * while the event loop hands a finished hash's request on (measured: 80 % of the hash limit with
+ * cores, 100 % with cores + 1, the same event-loop delay). A finished hash hands its slot straight
+ * to the next in line, so the bound holds exactly.
  */
-export function defaultHashConcurrency({ cores = availableParallelism(), workers = 1 }: { cores?: number; workers?: number } = {}): number {
-  return Math.max(1, Math.ceil(cores / workers));
+function createLimiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = (): Promise<void> => {
+    if (running < limit) {
+      running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      await acquire();
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+    queued: () => waiting.length,
+  };
 }
 
 export type HasherOptions = {
-  /** Hashes at once; the rest wait in line. Default: `defaultHashConcurrency()`. */
+  /** Hashes at once; the rest wait in line. */
   concurrency?: number;
   /** How many may wait in line before new password work is turned away (`overloaded()`). */
   queueLimit?: number;
@@ -58,32 +84,25 @@ export type HasherOptions = {
 };
 
 export function createPasswordHasher(options: HasherOptions = {}): PasswordHasher {
-  const { concurrency = defaultHashConcurrency(), queueLimit = defaultQueueLimit, parameters = argon2idParameters } = options;
-  // What oslo passed for us before: a 32-byte tag, version 0x13 (19).
-  const threads = createHashThreads(Math.max(1, concurrency), {
-    memoryCost: parameters.memorySize,
-    timeCost: parameters.iterations,
-    parallelism: parameters.parallelism,
-    outputLen: 32,
-    version: 1,
-  });
+  const { concurrency = availableParallelism() + 1, queueLimit = defaultQueueLimit, parameters = argon2idParameters } = options;
+  const argon2id = new Argon2id(parameters);
+  const limiter = createLimiter(Math.max(1, concurrency));
+  const limited = <T>(task: () => Promise<T>) => limiter.run(task);
   let dummyHash: Promise<string> | undefined;
   const verify = async (hash: string, password: string) => {
     try {
-      return await threads.verify(hash, normalizePassword(password));
-    } catch (error) {
-      // A hashing thread that died is our fault, not a wrong password: the request fails instead.
-      if (error instanceof HashThreadError) throw error;
+      return await limited(() => argon2id.verify(hash, normalizePassword(password)));
+    } catch {
       // A malformed stored hash must read as "wrong password", never as an error page.
       return false;
     }
   };
   return {
-    hash: (password) => threads.hash(normalizePassword(password)),
-    overloaded: () => threads.waiting() >= queueLimit,
+    hash: (password) => limited(() => argon2id.hash(normalizePassword(password))),
+    overloaded: () => limiter.queued() >= queueLimit,
     verify,
     async verifyNothing(password) {
-      dummyHash ??= threads.hash("a password nobody has");
+      dummyHash ??= argon2id.hash("a password nobody has");
       await verify(await dummyHash, password);
     },
   };

@@ -34,12 +34,7 @@ const skippedDirs = new Set(["node_modules", "build", "public"]);
 const libraryOwners: Record<string, string[]> = {
   lucia: ["server/auth/sessions.ts"],
   "@lucia-auth/adapter-sqlite": ["server/auth/sessions.ts"],
-  "@node-rs/argon2": [
-    "server/auth/hash-threads.ts",
-    // Exception: the benchmark measures the library's own ceiling (the hash
-    // limit), apart from our hashing threads.
-    "bench/limits.ts",
-  ],
+  oslo: ["server/auth/passwords.ts"],
   nodemailer: ["server/notify/notifier.ts"],
   "rate-limiter-flexible": ["server/auth/throttle.ts"],
   pino: ["server/logger.ts"],
