@@ -120,7 +120,7 @@ export const configSchema = z
     mailFrom: z.string().min(3).max(200).default("Change Password Demo <no-reply@localhost>"),
     /** Worker processes sharing the port and the SQLite file (WAL, busy timeout). */
     webConcurrency: z.number().int().min(1).max(64).default(1),
-    /** Password hashes computed at once per process on libuv's thread pool; unset, the number of cores plus two. */
+    /** Password hashes computed at once per process on libuv's thread pool; unset, the number of cores plus one. */
     hashConcurrency: z.number().int().min(1).max(64).optional(),
     /** Hashes that may wait for a slot; past it, new password work gets 503 with Retry-After. */
     hashQueueLimit: z.number().int().min(1).max(10_000).default(48),
