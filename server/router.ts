@@ -57,12 +57,9 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
     if (isCrossSiteRequest(request, csrf)) {
       return plainResponse(403, "Cross-site request refused: this form must be sent from this site.");
     }
-    // One origin policy: ours, above. Remix's own action check compares Origin with
-    // X-Forwarded-Host or Host, which a proxy may have rewritten; past our check the request is
-    // known to come from this site, so Remix is shown this site's own host and nothing else, and
-    // an Origin our check did not need (a bearer-authenticated request, exempt) is not shown at all.
-    request.headers.set("host", url.host);
-    request.headers.delete("x-forwarded-host");
+    // One origin policy: ours, above. Remix's own action check compares Origin with the Host (the
+    // bridge already set it to this site's and dropped X-Forwarded-Host); an Origin our check did
+    // not need (a bearer-authenticated request, exempt) is not shown to it at all.
     if (request.headers.get("origin") !== csrf.origin) request.headers.delete("origin");
     const resHeaders = new Headers();
     if (setCookie) resHeaders.append("Set-Cookie", setCookie);

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
+import { startServerProcess, stopAllServerProcesses } from "../helpers/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 
 /**
@@ -13,39 +13,12 @@ import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("cp-crash-");
 const databasePath = join(dir.path, "app.db");
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+afterAll(async () => {
+  await stopAllServerProcesses();
   dir.remove();
 });
 
-function startProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_PATH: databasePath,
-      LOG_LEVEL: "silent",
-      RATE_LIMIT_IP_ATTEMPTS: "100000",
-      RATE_LIMIT_REGISTER_ATTEMPTS: "100000",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) resolve({ child, url });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`server exited (${code}): ${output}`)));
-  });
-}
+const startProcess = () => startServerProcess({ env: { DATABASE_PATH: databasePath } });
 
 const accounts = 24;
 const oldPassword = (index: number) => `old password number ${index}`;
