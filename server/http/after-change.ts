@@ -21,3 +21,15 @@ export function afterChangeCookies(
 export function afterChangeLocation(config: Pick<Config, "loginUrl" | "passwordChangedUrl">, result: Pick<PasswordChanged, "thisDevice">): string {
   return result.thisDevice === "signed-out" ? config.loginUrl : config.passwordChangedUrl;
 }
+
+/** Said on the form before anything happens, so nobody is surprised: follows the same two options. */
+export function afterChangeHint(options: { afterPasswordChange: "sign-in-again" | "stay-signed-in"; invalidateSessions: boolean }): string {
+  if (options.afterPasswordChange === "stay-signed-in") {
+    return options.invalidateSessions
+      ? "After the change, this device stays signed in and every other device is signed out."
+      : "After the change, you stay signed in on this device and on your other devices.";
+  }
+  return options.invalidateSessions
+    ? "After the change, you will be signed out everywhere and asked to sign in again."
+    : "After the change, you will be asked to sign in again on this device; your other devices stay signed in.";
+}

@@ -7,7 +7,8 @@ import type { RequestCookies } from "../http/cookies.js";
 import type { Services } from "../services.js";
 import { createCallerFactory, failureOf } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
-import { afterChangeHint, createFlash, type FlashStore } from "../http/flash.js";
+import { afterChangeHint } from "../http/after-change.js";
+import { createFlash, type FlashStore } from "../http/flash.js";
 import { logUnexpectedError, type Logger } from "../logger.js";
 
 const createCaller = createCallerFactory(appRouter);
