@@ -60,12 +60,14 @@ export async function createApp(options: AppOptions = {}) {
 
   async function handle(request: Request, requester: Requester): Promise<Response> {
     // Load balancers' probes first: no session lookup, no Remix, nothing that could make them slow.
-    const probe = probeResponse(request, readiness);
+    // Parsed once here for every step below.
+    const url = new URL(request.url);
+    const probe = probeResponse(request, url, readiness);
     if (probe) return withSecurityHeaders(probe, "");
-    const asset = serveStatic(request);
+    const asset = serveStatic(request, url);
     if (asset) return withSecurityHeaders(asset, "");
     const nonce = randomBytes(16).toString("base64");
-    return withSecurityHeaders(await compressAnswer(request, await route(request, requester, nonce)), nonce);
+    return withSecurityHeaders(await compressAnswer(request, await route(request, url, requester, nonce)), nonce);
   }
 
   const server = createServer(

@@ -33,9 +33,9 @@ export type RouterParts = {
 export function createRouter({ services, createLoadContext, remix, onError }: RouterParts) {
   const { config } = services;
 
-  async function route(request: Request, requester: Requester, cspNonce: string): Promise<Response> {
+  async function route(request: Request, url: URL, requester: Requester, cspNonce: string): Promise<Response> {
     try {
-      return await dispatch(request, requester, cspNonce);
+      return await dispatch(request, url, requester, cspNonce);
     } catch (error) {
       if (!(error instanceof DatabaseBusyError)) throw error;
       const { message } = busy();
@@ -47,8 +47,7 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
     }
   }
 
-  async function dispatch(request: Request, connection: Requester, cspNonce: string): Promise<Response> {
-    const url = new URL(request.url);
+  async function dispatch(request: Request, url: URL, connection: Requester, cspNonce: string): Promise<Response> {
     // Once per request; every door below is handed this answer and parses no header itself.
     const cookies = parseCookies(request.headers.get("cookie"));
     const { auth, setCookie, hasSessionCookie, device, browser } = await authenticate(request, cookies, services.auth);

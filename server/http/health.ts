@@ -22,8 +22,7 @@ export type ReadinessCheck = () => string | null;
 const retryAfterSeconds = 5;
 
 /** The probe's answer, or null when the request is not a probe. */
-export function probeResponse(request: Request, readiness: ReadinessCheck): Response | null {
-  const { pathname } = new URL(request.url);
+export function probeResponse(request: Request, { pathname }: URL, readiness: ReadinessCheck): Response | null {
   if (pathname !== "/healthz" && pathname !== "/readyz") return null;
   if (request.method !== "GET" && request.method !== "HEAD") {
     return plainResponse(405, "Method not allowed.", { allow: "GET, HEAD" });

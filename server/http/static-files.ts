@@ -80,9 +80,9 @@ export function createStaticFiles(publicDir: string) {
     for (const coding of codings) encoded[coding] = encodedCopy(file, identity, coding);
     assets.set(path, { type: contentTypes[extname(file)] ?? "application/octet-stream", identity, encoded });
   }
-  return function serveStatic(request: Request): Response | null {
+  return function serveStatic(request: Request, url: URL): Response | null {
     if (request.method !== "GET" && request.method !== "HEAD") return null;
-    const asset = assets.get(new URL(request.url).pathname);
+    const asset = assets.get(url.pathname);
     if (!asset) return null;
     const offered = codings.filter((coding) => asset.encoded[coding]);
     const coding = negotiateCoding(request.headers.get("accept-encoding"), offered);
