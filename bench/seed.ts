@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { openDatabase } from "../db/database.js";
-import { sessionStatements } from "../db/sessions.js";
-import { createUserQueries } from "../db/users.js";
+import { openStore } from "../db/open-store.js";
 import { createPasswordHasher } from "../server/auth/passwords.js";
 import { sessionIdOf } from "../server/auth/sessions.js";
 
@@ -13,20 +11,18 @@ export const benchNewPassword = "bench new password number 2";
  * database; returns their session tokens in order. One hash for every user: seeding measures
  * nothing, and hashing each would take minutes.
  */
-export async function seedOurs(databasePath: string, count: number, first = 0): Promise<string[]> {
-  const db = openDatabase(databasePath);
+export async function seedOurs(databasePath: string, count: number, first = 0, databaseUrl?: string): Promise<string[]> {
+  const store = await openStore({ databasePath, databaseUrl, poolMax: 4, statementTimeoutMs: 60_000, onIdleError: () => {} });
   const passwordHash = await createPasswordHasher().hash(benchPassword);
-  const users = createUserQueries(db);
-  const insertSession = sessionStatements(db).insert;
-  const expires = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
+  const expiresAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
   const tokens: string[] = [];
   for (let index = first; index < first + count; index++) {
     const token = randomBytes(32).toString("base64url");
     const id = `u${index}`;
-    await users.insert({ id, username: `bench_${index}`, email: `bench_${index}@example.com`, passwordHash, createdAt: Date.now() });
-    insertSession.run(sessionIdOf(token), expires, id, Date.now(), 0);
+    await store.users.insert({ id, username: `bench_${index}`, email: `bench_${index}@example.com`, passwordHash, createdAt: Date.now() });
+    await store.sessions.insert({ id: sessionIdOf(token), expiresAt, userId: id, createdAt: Date.now(), credentialVersion: 0 });
     tokens.push(token);
   }
-  db.close();
+  await store.close();
   return tokens;
 }

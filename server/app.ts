@@ -4,11 +4,11 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
-import { openDatabase } from "../db/database.js";
 import { preloadPasswordPolicy } from "./auth/password-policy.js";
 import type { Requester } from "./auth/account.js";
 import { loadConfig, type ConfigOptions, type Environment } from "./config.js";
 import { compressAnswer } from "./http/compression.js";
+import { openConfiguredStore } from "./database.js";
 import { createDrain, settlesWithin } from "./http/drain.js";
 import { probeResponse, serverReadiness } from "./http/health.js";
 import { createNodeListener } from "./http/node-bridge.js";
@@ -46,8 +46,8 @@ export async function createApp(options: AppOptions = {}) {
   } = options;
   const config = loadConfig(configOptions, env);
   const logger = givenLogger ?? createLogger(config.logLevel);
-  const db = openDatabase(config.databasePath);
-  const services = await createServices(db, config, logger, { notifier, mailTransport, passwordHasher });
+  const store = await openConfiguredStore(config, logger);
+  const services = await createServices(store, config, logger, { notifier, mailTransport, passwordHasher });
   await services.auth.sessions.deleteExpired();
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
@@ -62,7 +62,7 @@ export async function createApp(options: AppOptions = {}) {
     // Load balancers' probes first: no session lookup, no Remix, nothing that could make them slow.
     // Parsed once here for every step below.
     const url = new URL(request.url);
-    const probe = probeResponse(request, url, readiness);
+    const probe = await probeResponse(request, url, readiness);
     if (probe) return withSecurityHeaders(probe, "");
     const asset = serveStatic(request, url);
     if (asset) return withSecurityHeaders(asset, "");
@@ -93,7 +93,7 @@ export async function createApp(options: AppOptions = {}) {
   // Each connection is an open file: beyond the cap, new ones are closed as they arrive.
   server.maxConnections = config.maxConnections;
   const drain = createDrain(server);
-  const readiness = serverReadiness(db, () => drain.started);
+  const readiness = serverReadiness(store, () => drain.started);
   let closing: Promise<void> | undefined;
 
   /**
@@ -107,16 +107,16 @@ export async function createApp(options: AppOptions = {}) {
     const { timedOut } = await drain.close(timeoutSeconds * 1000);
     if (timedOut) logger.warn({ event: "shutdown_timeout", timeoutSeconds }, "requests still in flight at the shutdown timeout were cut off");
     // A change made just before the signal still gets its e-mail, and its delivery recorded.
-    if (!(await settlesWithin(services.deliveriesSettled(), deadline - Date.now()))) {
+    if (!(await settlesWithin(services.stopDeliveries(), deadline - Date.now()))) {
       logger.warn({ event: "shutdown_timeout", timeoutSeconds }, "change notices still being sent at the shutdown timeout were cut off");
     }
-    db.close();
+    await store.close();
     logger.info({ event: "shutdown_complete" }, "shut down");
   }
 
   return {
     config,
-    db,
+    store,
     services,
     handle,
     server,

@@ -50,6 +50,23 @@ export const configSchema = z
     /** Unset: every interface (Node's default), so http://localhost works over IPv4 and IPv6. */
     host: z.string().min(1).optional(),
     databasePath: z.string().min(1).default("./data/app.db"),
+    /**
+     * postgres://user:password@host:port/database selects PostgreSQL (several instances on one
+     * database); unset, the app keeps its SQLite file at `databasePath`.
+     */
+    databaseUrl: z
+      .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+      .optional(),
+    /**
+     * PostgreSQL connections per process. Size it so that instances × WEB_CONCURRENCY × this stays
+     * below the server's max_connections (100 by default), leaving room for administration.
+     */
+    databasePoolMax: z.number().int().min(1).max(1000).default(10),
+    /**
+     * PostgreSQL: the longest a statement may run, or a connection may take to open, before the
+     * request is answered 503 with Retry-After instead of waiting on.
+     */
+    databaseStatementTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
     /** Unset: the request's own host is the origin (http). */
     publicOrigin: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com" })
@@ -118,7 +135,7 @@ export const configSchema = z
     /** smtp(s)://user:pass@host:port: send the change notification by e-mail (otherwise outbox and log only). */
     smtpUrl: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     mailFrom: z.string().min(3).max(200).default("Change Password Demo <no-reply@localhost>"),
-    /** Worker processes sharing the port and the SQLite file (WAL, busy timeout). */
+    /** Worker processes sharing the port and the database (on SQLite: the one file, in WAL mode). */
     webConcurrency: z.number().int().min(1).max(64).default(1),
     /** Password hashes computed at once per process on libuv's thread pool; unset, the number of cores plus one. */
     hashConcurrency: z.number().int().min(1).max(64).optional(),
@@ -161,6 +178,9 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   port: ["PORT", toNumber],
   host: ["HOST", String],
   databasePath: ["DATABASE_PATH", String],
+  databaseUrl: ["DATABASE_URL", String],
+  databasePoolMax: ["DATABASE_POOL_MAX", toNumber],
+  databaseStatementTimeoutMs: ["DATABASE_STATEMENT_TIMEOUT_MS", toNumber],
   publicOrigin: ["PUBLIC_ORIGIN", String],
   loginUrl: ["LOGIN_URL", String],
   invalidateSessions: ["INVALIDATE_SESSIONS", toBoolean],

@@ -1,13 +1,14 @@
 import cluster, { type Worker } from "node:cluster";
-import { openDatabase } from "../db/database.js";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { describeDatabase, openConfiguredStore } from "./database.js";
+import { createLogger } from "./logger.js";
 
 /**
  * Start-up: everything comes from environment variables (see server/config.ts and the README).
  * With WEB_CONCURRENCY=N above 1, a primary process forks N workers that share the port and the
- * SQLite file; sessions, rate-limit counters and form-token secret all live in that file, so a
- * change made through one worker holds in all of them.
+ * database; sessions, rate-limit counters and the app's secret all live there, so a change made
+ * through one worker holds in all of them (and, on PostgreSQL, in every other instance).
  *
  * SIGTERM or SIGINT shuts down gracefully: no new connections, the requests in flight finish
  * (within SHUTDOWN_TIMEOUT_SECONDS), then the process exits 0.
@@ -19,7 +20,7 @@ async function main() {
   const app = await createApp();
   const url = await app.listen();
   if (cluster.isPrimary) {
-    console.log(`Change-password demo listening on ${url} (database: ${app.config.databasePath})`);
+    console.log(`Change-password demo listening on ${url} (database: ${describeDatabase(app.config)})`);
   }
   onShutdownSignal(() => {
     app.close().then(
@@ -35,9 +36,9 @@ async function main() {
 /** Seconds the primary gives its workers beyond their own shutdown timeout before it kills them. */
 const workerExitMarginSeconds = 10;
 
-function runPrimary(config: Config) {
+async function runPrimary(config: Config) {
   // Migrate once here, so the workers do not all race to do it.
-  openDatabase(config.databasePath).close();
+  await (await openConfiguredStore(config, createLogger(config.logLevel))).close();
   let stopping = false;
   let announced = false;
   const workers = new Set<Worker>();

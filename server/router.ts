@@ -1,6 +1,6 @@
 import type { AppLoadContext, RequestHandler } from "@remix-run/node";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { DatabaseBusyError } from "../db/busy.js";
+import { isDatabaseUnavailable } from "../db/faults.js";
 import type { Requester } from "./auth/account.js";
 import { busy, busyRetryAfterSeconds, failureStatus } from "./auth/failures.js";
 import { authenticate } from "./http/authenticate.js";
@@ -28,7 +28,7 @@ export type RouterParts = {
 /**
  * Every request that is not a probe or an asset: authenticated once, checked against the one origin
  * policy, then handed to its door (tRPC, the seed's JSON POST, or a Remix page), each of which gets
- * the same authentication. A database that stays locked is 503 through every door.
+ * the same authentication. A database that cannot serve now is 503 through every door.
  */
 export function createRouter({ services, createLoadContext, remix, onError }: RouterParts) {
   const { config } = services;
@@ -37,7 +37,7 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
     try {
       return await dispatch(request, url, requester, cspNonce);
     } catch (error) {
-      if (!(error instanceof DatabaseBusyError)) throw error;
+      if (!isDatabaseUnavailable(error)) throw error;
       const { message } = busy();
       const headers = { "retry-after": String(busyRetryAfterSeconds) };
       // The JSON door's clients read `detail`, everyone else a line of text.

@@ -1,9 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createAuthEventQueries } from "../db/auth-events.js";
-import type { Db } from "../db/database.js";
-import { createOutboxQueries } from "../db/outbox.js";
-import { createSettingQueries } from "../db/settings.js";
-import { createUserQueries } from "../db/users.js";
+import type { Store } from "../db/store.js";
 import type { AuthDependencies } from "./auth/dependencies.js";
 import { createDeviceService } from "./auth/devices.js";
 import { createAuthEvents } from "./auth/events.js";
@@ -13,10 +9,10 @@ import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
-import { createNotifier, smtpTransport, withDeliveriesTracked, type MailTransport, type Notifier } from "./notify/notifier.js";
+import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
 
 export type ServiceOverrides = {
-  /** Replaces the default notifier (outbox + log + e-mail when configured). */
+  /** Replaces the default notifier (outbox written with the change, log, e-mail when configured). */
   notifier?: Notifier;
   /** A nodemailer transport for the default notifier; by default one for SMTP_URL, when set. */
   mailTransport?: MailTransport;
@@ -27,23 +23,21 @@ export type ServiceOverrides = {
   passwordHasher?: PasswordHasher;
 };
 
-/** What the doors work with, built once per app from its database and config. */
-export async function createServices(db: Db, config: Config, logger: Logger, overrides: ServiceOverrides = {}) {
+/** What the doors work with, built once per app from its store and config. */
+export async function createServices(store: Store, config: Config, logger: Logger, overrides: ServiceOverrides = {}) {
   // Generated on first start and kept with the data, so form tokens, device cookies and counter keys
-  // survive restarts and are the same in every worker process.
+  // survive restarts and are the same in every worker process and every instance.
   const secret =
-    config.secret ?? (await createSettingQueries(db).getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
+    config.secret ?? (await store.settings.getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
-  const notifier = withDeliveriesTracked(
-    overrides.notifier ?? createNotifier({ outbox: createOutboxQueries(db), logger, from: config.mailFrom, transport }),
-  );
+  const notifier = overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, transport });
   const auth: AuthDependencies = {
-    users: createUserQueries(db),
-    sessions: createSessionService(db, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
+    users: store.users,
+    sessions: createSessionService(store, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
     devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
     passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
     throttle: createThrottle(
-      db,
+      store.driver,
       {
         consecutiveAttempts: config.rateLimitAccountAttempts,
         windowSeconds: config.rateLimitWindowSeconds,
@@ -53,7 +47,7 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
       },
       secret,
     ),
-    events: createAuthEvents(createAuthEventQueries(db), logger),
+    events: createAuthEvents(store.authEvents, logger),
     notifier,
     rules: config,
     now: Date.now,
@@ -62,8 +56,8 @@ export async function createServices(db: Db, config: Config, logger: Logger, ove
     config,
     auth,
     formTokens: createFormTokens(secret),
-    /** Settles once the e-mails under way have been sent or have failed (for a graceful shutdown). */
-    deliveriesSettled: () => notifier.deliveriesSettled(),
+    /** Stops the outbox sender once the e-mails under way have been sent or have failed (a graceful shutdown). */
+    stopDeliveries: () => notifier.close(),
   };
 }
 

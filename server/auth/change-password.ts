@@ -1,4 +1,4 @@
-import type { SessionsToEnd, UserRecord } from "../../db/users.js";
+import type { SessionsToEnd, UserRecord } from "../../db/store.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
 import { busy, fail, type Failure } from "./failures.js";
@@ -87,19 +87,16 @@ export async function changePassword(deps: AuthDependencies, input: ChangePasswo
     userId: result.account.id,
     requester,
   });
-  const { delivered } = await deps.notifier.passwordChanged({
-    user: result.account,
-    at: result.changedAt,
-    origin: requester,
-    otherDevices: result.otherDevices,
-  });
-  return { ...result, noticeSent: delivered };
+  // The notice was written with the change (a transactional outbox): now it may be sent.
+  const { noticeId, ...changed } = result;
+  const { delivered } = deps.notifier.queued(noticeId, result.account.id);
+  return { ...changed, noticeSent: delivered };
 }
 
 async function attemptChange(
   deps: AuthDependencies,
   input: ChangePasswordInput,
-): Promise<Omit<PasswordChanged, "noticeSent"> | Failure<ChangePasswordFailureReason>> {
+): Promise<(Omit<PasswordChanged, "noticeSent"> & { noticeId: number }) | Failure<ChangePasswordFailureReason>> {
   const { rules } = deps;
   const { authority, newPassword, confirmNewPassword } = input;
   if (rules.readOnly) return fail("read_only");
@@ -138,6 +135,10 @@ async function attemptChange(
   const plan = sessionPlan(rules, authority);
   const fresh = plan.newSession ? deps.sessions.issue() : null;
   const changedAt = deps.now();
+  const account = { id: user.id, username: user.username, email: user.email };
+  const otherDevices = plan.endSessions === "all" ? "signed-out" : "kept";
+  const requester = authority.by === "owner" ? authority.requester : null;
+  const notice = deps.notifier.passwordChanged({ user: account, at: changedAt, origin: requester, otherDevices });
   const swap = await deps.users.setPassword({
     userId: user.id,
     expected: { passwordHash: user.passwordHash, credentialVersion: user.credentialVersion },
@@ -146,19 +147,21 @@ async function attemptChange(
     endSessions: plan.endSessions,
     ownSessionId: authority.by === "owner" ? authority.session.id : null,
     newSession: fresh ?? undefined,
+    notice,
   });
   // Another change won the race between our read and our write.
   if (!swap.updated) return fail("conflict");
   return {
     ok: true,
-    account: { id: user.id, username: user.username, email: user.email },
+    account,
     changedAt,
     thisDevice: plan.thisDevice,
     newSession: fresh ? { token: fresh.token, expiresAt: fresh.expiresAt } : null,
-    otherDevices: plan.endSessions === "all" ? "signed-out" : "kept",
+    otherDevices,
     otherSessionsEnded: swap.otherSessionsEnded,
     otherSessionsKept: swap.otherSessionsKept,
     revokedSessions: swap.otherSessionsEnded + (swap.ownSessionEnded ? 1 : 0),
+    noticeId: swap.noticeId!,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { UserQueries } from "../../db/users.js";
+import type { UserStore } from "../../db/store.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
@@ -19,7 +19,7 @@ export type AuthRules = PasswordLimits & {
 
 /** Everything the flows in server/auth work with, built once per app (server/services.ts). */
 export type AuthDependencies = {
-  users: UserQueries;
+  users: UserStore;
   sessions: SessionService;
   devices: DeviceService;
   passwords: PasswordHasher;

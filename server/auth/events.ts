@@ -1,4 +1,4 @@
-import type { AuthEventQueries } from "../../db/auth-events.js";
+import type { AuthEventStore } from "../../db/store.js";
 import type { Logger } from "../logger.js";
 import type { Requester } from "./account.js";
 
@@ -20,7 +20,7 @@ const commandLine: Requester = { ip: "command line", userAgent: "npm run passwd"
  * Records each authentication event twice: as a JSON log line and as a row of `auth_event`. Only
  * the fields below ever leave here: never a password, token, cookie or body. Never throws.
  */
-export function createAuthEvents(queries: AuthEventQueries, logger: Logger, now: () => number = Date.now) {
+export function createAuthEvents(queries: AuthEventStore, logger: Logger, now: () => number = Date.now) {
   return {
     async record(event: AuthEvent): Promise<void> {
       const requester = event.requester ?? commandLine;

@@ -1,4 +1,4 @@
-import type { UserRecord } from "../../db/users.js";
+import type { UserRecord } from "../../db/store.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
 import { busy, fail, type Failure } from "./failures.js";
@@ -20,7 +20,7 @@ export type SignInResult = SignedIn | SignInFailure;
 /**
  * Checks a username and password and starts a session. The session records the credential version
  * read together with the hash that was verified, so a password change that lands while this login
- * is in flight leaves it void (db/sessions.ts), whatever the clocks say.
+ * is in flight leaves it void (the store's session lookup), whatever the clocks say.
  */
 export async function signIn(deps: AuthDependencies, input: SignInInput): Promise<SignInResult> {
   const result = await checkCredentials(deps, input);

@@ -1,10 +1,10 @@
+import { NodePostgresAdapter } from "@lucia-auth/adapter-postgresql";
 import { BetterSqlite3Adapter } from "@lucia-auth/adapter-sqlite";
 import { createHash, randomBytes } from "node:crypto";
-import { Lucia, TimeSpan, type DatabaseSession, type DatabaseUser } from "lucia";
-import type { Db } from "../../db/database.js";
-import { retryWhileBusy } from "../../db/busy.js";
-import { sessionWithUserStatement } from "../../db/sessions.js";
-import { withStatementCache } from "../../db/statement-cache.js";
+import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
+import { retryWhileBusy } from "../../db/sqlite/busy.js";
+import { withStatementCache } from "../../db/sqlite/statement-cache.js";
+import type { SessionStore, Store } from "../../db/store.js";
 import type { Account } from "./account.js";
 
 /**
@@ -14,7 +14,7 @@ import type { Account } from "./account.js";
  * The cookie (or bearer header) carries a random token; the database keeps only its SHA-256 as
  * the session id, so a copy of the database hands out no live sessions (Lucia's own guide).
  * A session is valid only while the credential version it was started under is the user's
- * current one (db/sessions.ts decides that in the lookup itself).
+ * current one (the store's session lookup decides that: db/sqlite/sessions.ts, db/postgres/sessions.ts).
  */
 
 export type Session = { id: string; userId: string; expiresAt: Date; credentialVersion: number };
@@ -27,34 +27,61 @@ type SessionColumns = { created_at: number; credential_version: number };
 const sessionLifetimeDays = 30;
 
 /**
- * Lucia's SQLite adapter, with its statements reused and the session check done in one indexed
- * lookup (the stock adapter runs two queries and compiles both on every request).
+ * Lucia's adapter for the store's database (its SQLite or its PostgreSQL one, both stock), except
+ * that the session check is the store's one indexed lookup, which also decides whether the
+ * session's credentials are still current (the stock adapters run two queries and know nothing of
+ * credential versions).
  */
-class SessionAdapter extends BetterSqlite3Adapter {
-  private readonly lookup;
+class SessionAdapter implements Adapter {
+  private readonly stock: Adapter;
 
-  constructor(db: Db) {
-    super(withStatementCache(db), { user: "user", session: "session" });
-    this.lookup = sessionWithUserStatement(db);
+  constructor(
+    store: Pick<Store, "driver">,
+    private readonly sessions: SessionStore,
+  ) {
+    const tables = { user: "user", session: "session" };
+    const { driver } = store;
+    // SQLite: its statements reused (the stock adapter compiles them on every call).
+    this.stock =
+      driver.dialect === "sqlite" ? new BetterSqlite3Adapter(withStatementCache(driver.db), tables) : new NodePostgresAdapter(driver.pool, tables);
   }
 
-  override async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-    const row = this.lookup.get(sessionId);
+  async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    const row = await this.sessions.findWithUser(sessionId);
     if (!row) return [null, null];
     const session: DatabaseSession = {
       id: row.id,
-      userId: row.user_id,
-      expiresAt: new Date(row.expires_at * 1000),
-      attributes: { created_at: row.created_at, credential_version: row.credential_version },
+      userId: row.userId,
+      expiresAt: row.expiresAt,
+      attributes: { created_at: row.createdAt, credential_version: row.credentialVersion },
     };
     // Credentials changed since this session began: Lucia deletes a session that has no user.
     if (!row.current) return [session, null];
-    return [session, { id: row.user_id, attributes: { username: row.username, email: row.email } }];
+    return [session, { id: row.userId, attributes: { username: row.username, email: row.email } }];
+  }
+
+  getUserSessions(userId: string) {
+    return this.stock.getUserSessions(userId);
+  }
+  setSession(session: DatabaseSession) {
+    return this.stock.setSession(session);
+  }
+  updateSessionExpiration(sessionId: string, expiresAt: Date) {
+    return this.stock.updateSessionExpiration(sessionId, expiresAt);
+  }
+  deleteSession(sessionId: string) {
+    return this.stock.deleteSession(sessionId);
+  }
+  deleteUserSessions(userId: string) {
+    return this.stock.deleteUserSessions(userId);
+  }
+  deleteExpiredSessions() {
+    return this.stock.deleteExpiredSessions();
   }
 }
 
-function createLucia(db: Db, options: SessionOptions) {
-  return new Lucia(new SessionAdapter(db), {
+function createLucia(store: Pick<Store, "driver" | "sessions">, options: SessionOptions) {
+  return new Lucia(new SessionAdapter(store, store.sessions), {
     sessionExpiresIn: new TimeSpan(sessionLifetimeDays, "d"),
     sessionCookie: {
       name: options.cookieName,
@@ -92,8 +119,8 @@ export type SessionOptions = { cookieName: string; secure: boolean; now?: () => 
 /** What a caller hands to the device: the token for a cookie or an Authorization header. */
 export type NewSession = { token: string; expiresAt: Date };
 
-export function createSessionService(db: Db, options: SessionOptions) {
-  const lucia = createLucia(db, options);
+export function createSessionService(store: Pick<Store, "driver" | "sessions">, options: SessionOptions) {
+  const lucia = createLucia(store, options);
   const now = options.now ?? Date.now;
 
   return {
@@ -110,7 +137,7 @@ export function createSessionService(db: Db, options: SessionOptions) {
 
     /**
      * A new session's token and stored id, for a caller that writes the row itself inside its own
-     * transaction (db/users.ts, when a password change keeps this device signed in).
+     * transaction (the store's password swap, when a password change keeps this device signed in).
      */
     issue(): NewSession & { id: string } {
       const token = newToken();

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
-import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
-import { retryWhileBusy } from "../../db/busy.js";
-import type { Db } from "../../db/database.js";
-import { withStatementCache } from "../../db/statement-cache.js";
+import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
+import { retryWhileBusy } from "../../db/sqlite/busy.js";
+import { withStatementCache } from "../../db/sqlite/statement-cache.js";
+import type { Driver } from "../../db/store.js";
 
 /**
  * Brute-force protection for password checks (OWASP ASVS V6.3, NIST 800-63B §3.2.2) without
@@ -20,9 +20,9 @@ import { withStatementCache } from "../../db/statement-cache.js";
  * Every counter is reserved *before* the hash, atomically, so of 50 concurrent guesses only the
  * allowed number ever reach it; and looked at first, so an attempt that is refused writes nothing
  * and hashes nothing. A success resets the consecutive counters it concerns and gives its point
- * back to the daily ones. The counters live in the SQLite file: they survive restarts and every
- * worker process shares them (another connection's write lock is waited for asynchronously,
- * db/busy.ts). Their keys are HMACs under the app's secret, so the table holds no
+ * back to the daily ones. The counters live in the database: they survive restarts and every
+ * worker process and instance shares them (on SQLite another connection's write lock is waited
+ * for asynchronously, db/sqlite/busy.ts). Their keys are HMACs under the app's secret, so the table holds no
  * username (people type passwords there), no address and no device id.
  */
 
@@ -56,19 +56,16 @@ export type PasswordCheck = { ok: true; correct: boolean } | { ok: false; retryA
 
 const day = 24 * 3600;
 
-export function createThrottle(db: Db, limits: ThrottleLimits, secret: string) {
-  // Its statements are compiled once (the library prepares them on every call).
-  const store = withStatementCache(db);
-  const limiter = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterSQLite({
-      storeClient: store,
-      storeType: "better-sqlite3",
-      tableName: "rate_limit",
-      tableCreated: true,
-      keyPrefix,
-      points,
-      duration,
-    });
+export function createThrottle(driver: Driver, limits: ThrottleLimits, secret: string) {
+  // SQLite: its statements compiled once (the library prepares them on every call). PostgreSQL:
+  // the app's pool, so every instance counts in the same table. The table comes from our migrations.
+  const store = driver.dialect === "sqlite" ? { ...driver, db: withStatementCache(driver.db) } : driver;
+  const limiter = (keyPrefix: string, points: number, duration: number): Limiter => {
+    const common = { tableName: "rate_limit", tableCreated: true, keyPrefix, points, duration };
+    return store.dialect === "sqlite"
+      ? new RateLimiterSQLite({ ...common, storeClient: store.db, storeType: "better-sqlite3" })
+      : new RateLimiterPostgres({ ...common, storeClient: store.pool, storeType: "pool" });
+  };
   const limiters = {
     account_ip: limiter("account_ip", limits.consecutiveAttempts, limits.windowSeconds),
     device: limiter("device", limits.consecutiveAttempts, limits.windowSeconds),
@@ -133,8 +130,10 @@ export function createThrottle(db: Db, limits: ThrottleLimits, secret: string) {
 
 export type Throttle = ReturnType<typeof createThrottle>;
 
+type Limiter = RateLimiterSQLite | RateLimiterPostgres;
+
 type Counter = {
-  limiter: RateLimiterSQLite;
+  limiter: Limiter;
   key: string;
   /**
    * What a successful attempt does to its point: consecutive failures start afresh, daily ones get

@@ -5,9 +5,9 @@
  * session revocation, audit and notice. Reads the database and options from the same environment
  * variables as the server.
  */
-import { openDatabase } from "../../db/database.js";
 import { changePassword, type PasswordChanged } from "../auth/change-password.js";
 import { ConfigError, loadConfig } from "../config.js";
+import { openConfiguredStore } from "../database.js";
 import { createLogger } from "../logger.js";
 import { createServices } from "../services.js";
 import { readLines, readSecret } from "./read-secret.js";
@@ -19,10 +19,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const db = openDatabase(config.databasePath);
+  // Logs go to standard error so that standard output is only the result.
+  const logger = createLogger("warn", process.stderr);
+  const store = await openConfiguredStore(config, logger);
   try {
-    // Logs go to standard error so that standard output is only the result.
-    const services = await createServices(db, config, createLogger("warn", process.stderr));
+    const services = await createServices(store, config, logger);
 
     let password: string;
     if (process.stdin.isTTY) {
@@ -50,10 +51,11 @@ async function main(): Promise<number> {
       return 1;
     }
     await result.noticeSent;
+    await services.stopDeliveries();
     console.log(`Password changed for ${result.account.username}; ${sessionsText(result)}; ${result.account.email} notified.`);
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

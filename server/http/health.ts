@@ -1,5 +1,4 @@
-import type { Db } from "../../db/database.js";
-import { createPendingMigrations } from "../../db/database.js";
+import type { Store } from "../../db/store.js";
 import { plainResponse } from "./responses.js";
 
 /**
@@ -16,19 +15,19 @@ import { plainResponse } from "./responses.js";
  */
 
 /** Why the server should not get traffic now, or null when it should. */
-export type ReadinessCheck = () => string | null;
+export type ReadinessCheck = () => Promise<string | null>;
 
 /** How soon a probe that was told "not ready" may ask again. */
 const retryAfterSeconds = 5;
 
 /** The probe's answer, or null when the request is not a probe. */
-export function probeResponse(request: Request, { pathname }: URL, readiness: ReadinessCheck): Response | null {
+export async function probeResponse(request: Request, { pathname }: URL, readiness: ReadinessCheck): Promise<Response | null> {
   if (pathname !== "/healthz" && pathname !== "/readyz") return null;
   if (request.method !== "GET" && request.method !== "HEAD") {
     return plainResponse(405, "Method not allowed.", { allow: "GET, HEAD" });
   }
   if (pathname === "/healthz") return plainResponse(200, "ok");
-  const reason = readiness();
+  const reason = await readiness();
   return reason === null
     ? plainResponse(200, "ready")
     : plainResponse(503, `not ready: ${reason}`, { "retry-after": String(retryAfterSeconds) });
@@ -39,12 +38,11 @@ export function probeResponse(request: Request, { pathname }: URL, readiness: Re
  * read or lacks a migration this code needs (an older copy restored into the live file, say). The
  * reasons are fixed phrases: a probe may be public, and a database error message is not for it.
  */
-export function serverReadiness(db: Db, isShuttingDown: () => boolean): ReadinessCheck {
-  const pendingMigrations = createPendingMigrations(db);
-  return () => {
+export function serverReadiness(store: Pick<Store, "pendingMigrations">, isShuttingDown: () => boolean): ReadinessCheck {
+  return async () => {
     if (isShuttingDown()) return "shutting down";
     try {
-      return pendingMigrations().length === 0 ? null : "database migrations pending";
+      return (await store.pendingMigrations()).length === 0 ? null : "database migrations pending";
     } catch {
       return "database unavailable";
     }

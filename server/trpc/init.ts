@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { DatabaseBusyError } from "../../db/busy.js";
+import { isDatabaseUnavailable } from "../../db/faults.js";
 import { busy, busyRetryAfterSeconds, fail, failureTrpcCode, type Failure, type FailureReason, type FieldName } from "../auth/failures.js";
 import type { Context } from "./context.js";
 import type { InputField } from "./inputs.js";
@@ -65,12 +65,13 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * A database that stayed locked (db/busy.ts) is the server being busy, not an internal error:
- * 503 with Retry-After through every door that calls a procedure.
+ * A database that cannot serve now (SQLite's lock held too long, PostgreSQL unreachable or too
+ * slow: db/faults.ts) is the server being busy, not an internal error: 503 with Retry-After
+ * through every door that calls a procedure.
  */
 export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DatabaseBusyError) {
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     ctx.resHeaders.set("Retry-After", String(busyRetryAfterSeconds));
     throw toTRPCError(busy());
   }

@@ -5,6 +5,7 @@ import { launchChromium } from "../helpers/chromium.js";
 import { registerThroughPage, signInThroughPage } from "../helpers/page-forms.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 let browser: Browser;
@@ -22,11 +23,8 @@ const fresh = "a brand new password";
 const register = (page: Page, username: string) => registerThroughPage(page, server.url, username, password);
 const login = signInThroughPage;
 
-function sessionsOf(username: string): number {
-  return server.app.db
-    .prepare("SELECT count(*) FROM session JOIN user ON user.id = session.user_id WHERE user.username = ?")
-    .pluck()
-    .get(username) as number;
+async function sessionsOf(username: string): Promise<number> {
+  return (await sqlOf(server.app.store).value(`SELECT count(*) FROM session JOIN "user" ON "user".id = session.user_id WHERE "user".username = ?`, username)) as number;
 }
 
 describe.each([
@@ -57,7 +55,7 @@ describe.each([
     // A second device, signed in too.
     const otherDevice = new Device(server.url);
     expect((await signIn(otherDevice, { username, password })).status).toBe(303);
-    expect(sessionsOf(username)).toBe(2);
+    expect(await sessionsOf(username)).toBe(2);
 
     await page.getByLabel("Current password").fill(password);
     await page.getByLabel(/^New password/).fill(fresh);
@@ -65,7 +63,7 @@ describe.each([
     await page.getByRole("button", { name: "Change password" }).click();
     await page.waitForURL(`${server.url}/login`);
 
-    expect(sessionsOf(username)).toBe(0);
+    expect(await sessionsOf(username)).toBe(0);
     expect((await context.cookies()).filter((cookie) => cookie.name === "session")).toEqual([]);
     expect((await otherDevice.request("/private/change-password")).status).toBe(302);
 
@@ -113,7 +111,7 @@ describe.each([
     if (javaScriptEnabled) {
       await expect(page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
     }
-    expect(sessionsOf(username)).toBe(1);
+    expect(await sessionsOf(username)).toBe(1);
     await context.close();
   });
 });

@@ -1,7 +1,4 @@
-import { createAuthEventQueries } from "../../db/auth-events.js";
-import type { Db } from "../../db/database.js";
-import { createOutboxQueries } from "../../db/outbox.js";
-import { createUserQueries } from "../../db/users.js";
+import type { Store } from "../../db/store.js";
 import type { AuthDependencies, AuthRules } from "../../server/auth/dependencies.js";
 import { createDeviceService } from "../../server/auth/devices.js";
 import { createAuthEvents } from "../../server/auth/events.js";
@@ -21,21 +18,21 @@ export const defaultRules: AuthRules = {
 
 const secret = "a test secret of at least 32 characters";
 
-/** The flows' real dependencies on a real SQLite file, with cheap hashing and generous limits. */
-export function authDependencies(db: Db, rules: Partial<AuthRules> = {}): AuthDependencies {
+/** The flows' real dependencies on a real database, with cheap hashing and generous limits. */
+export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): AuthDependencies {
   const logger = createLogger("silent");
   return {
-    users: createUserQueries(db),
-    sessions: createSessionService(db, { cookieName: "session", secure: false }),
+    users: store.users,
+    sessions: createSessionService(store, { cookieName: "session", secure: false }),
     devices: createDeviceService({ secret, cookieName: "device", secure: false }),
     passwords: cheapHasher,
     throttle: createThrottle(
-      db,
+      store.driver,
       { consecutiveAttempts: 50, windowSeconds: 900, ipDailyAttempts: 50, accountDailyAttempts: 100, registerAttempts: 50 },
       secret,
     ),
-    events: createAuthEvents(createAuthEventQueries(db), logger),
-    notifier: createNotifier({ outbox: createOutboxQueries(db), logger, from: "test <test@localhost>" }),
+    events: createAuthEvents(store.authEvents, logger),
+    notifier: createNotifier({ outbox: store.outbox, logger, from: "test <test@localhost>" }),
     rules: { ...defaultRules, ...rules },
     now: Date.now,
   };

@@ -1,17 +1,20 @@
-import { join } from "node:path";
-import { openDatabase, type Db } from "../../db/database.js";
-import { sessionStatements } from "../../db/sessions.js";
-import { createUserQueries } from "../../db/users.js";
+import { openStore } from "../../db/open-store.js";
+import type { Store } from "../../db/store.js";
+import { freshDatabase } from "./backend.js";
 import { cheapHasher } from "./cheap-hasher.js";
-import { tempDir } from "./temp.js";
+import { sqlOf } from "./sql.js";
 
-/** A migrated SQLite file of its own, with one user whose password is known. */
+/** A store of its own on the database `database` names (another connection to a server's data, say). */
+export function openTestStore(database: { databasePath: string; databaseUrl?: string }): Promise<Store> {
+  return openStore({ ...database, poolMax: 4, statementTimeoutMs: 10_000, onIdleError: () => {} });
+}
+
+/** A migrated database of its own on this run's backend, with one user whose password is known. */
 export async function databaseWithUser(password: string) {
-  const dir = tempDir();
-  const db: Db = openDatabase(join(dir.path, "app.db"));
-  const users = createUserQueries(db);
+  const database = await freshDatabase();
+  const store = await openTestStore(database.options);
   const userId = "user-1";
-  await users.insert({
+  await store.users.insert({
     id: userId,
     username: "alice",
     email: "alice@example.com",
@@ -19,16 +22,17 @@ export async function databaseWithUser(password: string) {
     createdAt: Date.now(),
   });
   const addSession = (id: string, credentialVersion = 0) =>
-    sessionStatements(db).insert.run(id, 4_102_444_800, userId, Date.now(), credentialVersion);
+    store.sessions.insert({ id, expiresAt: new Date(4_102_444_800_000), userId, createdAt: Date.now(), credentialVersion });
+  const sql = sqlOf(store);
   return {
-    db,
-    users,
+    store,
+    sql,
     userId,
     addSession,
-    sessionCount: () => db.prepare("SELECT count(*) FROM session WHERE user_id = ?").pluck().get(userId) as number,
-    close() {
-      db.close();
-      dir.remove();
+    sessionCount: async () => (await sql.value<number>("SELECT count(*) FROM session WHERE user_id = ?", userId)) ?? 0,
+    async close() {
+      await store.close();
+      await database.remove();
     },
   };
 }

@@ -1,39 +1,45 @@
-import { join } from "node:path";
 import { afterEach } from "vitest";
 import { createApp, type App, type AppOptions } from "../../server/app.js";
+import { freshDatabase } from "./backend.js";
 import { cheapHasher } from "./cheap-hasher.js";
-import { tempDir } from "./temp.js";
 
-export type TestServer = { url: string; app: App; databasePath: string; close: () => Promise<void> };
+export type TestServer = {
+  url: string;
+  app: App;
+  /** Where its data lives: `databaseUrl` is set on the PostgreSQL run. */
+  database: { databasePath: string; databaseUrl?: string };
+  close: () => Promise<void>;
+};
 
 /**
- * The real app on a random loopback port with its own temporary SQLite file. The environment is
- * empty so that variables set on the machine cannot change what a test sees, and passwords are
- * hashed with cheap Argon2id parameters unless the test passes a hasher of its own. Every test
- * registers from the one loopback address, so the per-address registration limit is generous
- * unless the test sets its own.
+ * The real app on a random loopback port with its own empty database (a SQLite file, or a
+ * PostgreSQL database on the postgres run). The environment is empty so that variables set on the
+ * machine cannot change what a test sees, and passwords are hashed with cheap Argon2id parameters
+ * unless the test passes a hasher of its own. Every test registers from the one loopback address,
+ * so the per-address registration limit is generous unless the test sets its own.
  */
 export async function startServer(options: AppOptions = {}): Promise<TestServer> {
-  const dir = tempDir();
-  const databasePath = join(dir.path, "app.db");
+  // A test that passes its own database (two servers on one) owns it; otherwise a fresh one.
+  const owned = options.databasePath === undefined && options.databaseUrl === undefined ? await freshDatabase() : null;
+  const database = owned?.options ?? { databasePath: options.databasePath ?? "", databaseUrl: options.databaseUrl };
   const app = await createApp({
-    databasePath,
     env: {},
     host: "127.0.0.1",
     port: 0,
     logLevel: "silent",
     passwordHasher: cheapHasher,
     rateLimitRegisterAttempts: 10_000,
+    ...database,
     ...options,
   });
   const url = await app.listen();
   return {
     url,
     app,
-    databasePath,
+    database,
     async close() {
       await app.close();
-      dir.remove();
+      await owned?.remove();
     },
   };
 }

@@ -5,6 +5,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { seedFields, uniqueName } from "../helpers/doors.js";
 import { serversForEachTest } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
@@ -27,8 +28,8 @@ function memoryTransport() {
   return { transport, messages };
 }
 
-async function eventually(check: () => boolean) {
-  for (let tries = 0; tries < 100 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+async function eventually(check: () => boolean | Promise<boolean>) {
+  for (let tries = 0; tries < 100 && !(await check()); tries++) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe("afterPasswordChange: sign-in-again (the default)", () => {
@@ -156,7 +157,7 @@ describe("the change notification", () => {
     expect(message).toContain("If it was not you");
     for (const secret of [password, fresh, "wrong password!"]) expect(message).not.toContain(secret);
 
-    const outbox = server.app.db.prepare("SELECT sent_at, error FROM outbox").all() as { sent_at: number | null; error: string | null }[];
+    const outbox = (await sqlOf(server.app.store).all("SELECT sent_at, error FROM outbox")) as { sent_at: number | null; error: string | null }[];
     expect(outbox).toHaveLength(1);
     expect(outbox[0]!.sent_at).toBeGreaterThan(0);
     expect(outbox[0]!.error).toBeNull();
@@ -167,7 +168,7 @@ describe("the change notification", () => {
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
     await device.submitForm("/private/change-password", change);
-    const rows = server.app.db.prepare("SELECT recipient, subject, sent_at FROM outbox").all();
+    const rows = (await sqlOf(server.app.store).all("SELECT recipient, subject, sent_at FROM outbox"));
     expect(rows).toEqual([{ recipient: `${username}@example.com`, subject: "Your password was changed", sent_at: null }]);
   });
 
@@ -180,7 +181,7 @@ describe("the change notification", () => {
     const server = await serverWith({ mailTransport: transport });
     const device = await signUpAndIn(server.url, { username: uniqueName(), password });
     expect((await device.submitForm("/private/change-password", change)).status).toBe(303);
-    await eventually(() => server.app.db.prepare("SELECT error FROM outbox").pluck().get() !== null);
-    expect(server.app.db.prepare("SELECT error FROM outbox").pluck().get()).toBe("connection refused");
+    await eventually(async () => (await sqlOf(server.app.store).value("SELECT error FROM outbox")) !== null);
+    expect((await sqlOf(server.app.store).value("SELECT error FROM outbox"))).toBe("connection refused");
   });
 });

@@ -4,6 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -60,21 +61,23 @@ describe("sessions", () => {
     const token = device.cookies.get("session")!;
     const id = sessionIdOf(token);
     // Less than half of Lucia's 30 days left: the next validation extends it and re-sends the cookie.
-    const soon = Math.floor(Date.now() / 1000) + 24 * 3600;
-    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(soon, id);
+    const sql = sqlOf(server.app.store);
+    const soon = Date.now() + 24 * 3600 * 1000;
+    await sql.run("UPDATE session SET expires_at = ? WHERE id = ?", sql.expiry(new Date(soon)), id);
     const response = await device.request(path);
     expect(response.status).toBe(200);
     const cookie = response.headers.getSetCookie()[0] ?? "";
     expect(cookie).toMatch(new RegExp(`^session=${token}; `));
     expect(cookie).toMatch(/HttpOnly/);
-    const stored = server.app.db.prepare("SELECT expires_at FROM session WHERE id = ?").pluck().get(id) as number;
-    expect(stored).toBeGreaterThan(soon + 20 * 24 * 3600);
+    const stored = sql.dateOf(await sql.value("SELECT expires_at FROM session WHERE id = ?", id));
+    expect(stored.getTime()).toBeGreaterThan(soon + 20 * 24 * 3600 * 1000);
   });
 
   it("an expired session no longer opens the page", async () => {
     const device = await signUpAndIn(server.url, { username: uniqueName(), password });
     const token = device.cookies.get("session")!;
-    server.app.db.prepare("UPDATE session SET expires_at = ? WHERE id = ?").run(Math.floor(Date.now() / 1000) - 1, sessionIdOf(token));
+    const sql = sqlOf(server.app.store);
+    await sql.run("UPDATE session SET expires_at = ? WHERE id = ?", sql.expiry(new Date(Date.now() - 1000)), sessionIdOf(token));
     expect((await device.request(path)).status).toBe(302);
   });
 

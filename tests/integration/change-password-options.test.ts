@@ -4,6 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn } from "../helpers/device.js";
 import { doors, seedFields, pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { serversForEachTest } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
@@ -34,7 +35,7 @@ describe("option invalidateSessions", () => {
     expect(response.headers.getSetCookie()[0]).toMatch(/^session=; .*Max-Age=0/);
     expect((await other.request("/private/change-password")).status).toBe(200);
     // This device is signed out for real (its session ends, not just its cookie): the other one remains.
-    const sessions = server.app.db.prepare("SELECT count(*) FROM session").pluck().get();
+    const sessions = (await sqlOf(server.app.store).value("SELECT count(*) FROM session"));
     expect(sessions).toBe(1);
   });
 });
@@ -55,7 +56,7 @@ describe("option readOnly", () => {
     // Read-only mode refuses to register too (tests/security/register-limit.test.ts): the accounts
     // are registered through a writable server on the same database.
     const writable = await serverWith({});
-    const server = await serverWith({ readOnly: true, databasePath: writable.databasePath });
+    const server = await serverWith({ readOnly: true, ...writable.database });
     for (const door of doors) {
       const account = await door.signUp(server.url, uniqueName(door.name), password, writable.url);
       const page = await account.device.request("/private/change-password");

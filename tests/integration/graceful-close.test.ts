@@ -1,11 +1,12 @@
-import Database from "better-sqlite3";
 import { once } from "node:events";
 import nodemailer from "nodemailer";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
 import { uniqueName } from "../helpers/doors.js";
 import { holdRequest, openConnection, parseResponses, refusedSoon } from "../helpers/held-request.js";
+import { openTestStore } from "../helpers/database.js";
 import { serversForEachTest } from "../helpers/server.js";
+import { sqlOf, stillOpen } from "../helpers/sql.js";
 
 /**
  * `app.close()`, what SIGTERM runs (server/main.ts), in-process: the requests in flight finish,
@@ -52,7 +53,7 @@ describe("app.close()", () => {
     expect(readiness.status).toBe(503);
     expect(await readiness.text()).toBe("not ready: shutting down");
     expect(readiness.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(server.app.db.open).toBe(true);
+    expect(await stillOpen(server.app.store)).toBe(true);
 
     login.send(body);
     const reply = await login.reply;
@@ -64,7 +65,7 @@ describe("app.close()", () => {
     expect(reply.error).toBeNull();
 
     await closing;
-    expect(server.app.db.open).toBe(false);
+    expect(await stillOpen(server.app.store)).toBe(false);
   });
 
   it("closes what is still in flight at the timeout, and resolves", async () => {
@@ -74,7 +75,7 @@ describe("app.close()", () => {
     const reply = await stuck.reply;
     expect(reply.closed).toBe(true);
     expect(parseResponses(reply.text).map((response) => response.status)).toEqual([100]);
-    expect(server.app.db.open).toBe(false);
+    expect(await stillOpen(server.app.store)).toBe(false);
   });
 
   it("is the same shutdown when called twice", async () => {
@@ -109,13 +110,13 @@ describe("app.close()", () => {
     // Every connection has ended; the database must stay open for the delivery still under way.
     await once(server.app.server, "close");
     await new Promise((resolve) => setImmediate(resolve));
-    expect(server.app.db.open).toBe(true);
+    expect(await stillOpen(server.app.store)).toBe(true);
     release();
     await closing;
-    expect(server.app.db.open).toBe(false);
-    const db = new Database(server.databasePath, { readonly: true });
-    const outbox = db.prepare("SELECT sent_at, error FROM outbox").all();
-    db.close();
+    expect(await stillOpen(server.app.store)).toBe(false);
+    const store = await openTestStore(server.database);
+    const outbox = await sqlOf(store).all("SELECT sent_at, error FROM outbox");
+    await store.close();
     expect(outbox).toEqual([{ sent_at: expect.any(Number), error: null }]);
   });
 });

@@ -1,7 +1,7 @@
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawRequest } from "../helpers/raw-http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /** The load balancer's two probes: /healthz (the process is up) and /readyz (send traffic here). */
 
@@ -10,16 +10,6 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(() => server.close());
-
-/** A separate SQLite connection to the server's file, as an operator (or a restored backup) would change it. */
-function withDatabase<T>(path: string, work: (db: Database.Database) => T): T {
-  const db = new Database(path);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
 
 describe("GET /healthz and /readyz", () => {
   it.each([
@@ -79,7 +69,7 @@ describe("the probes never look at who is asking", () => {
   it("they answer with the session table gone, where any request that looks up a session fails", async () => {
     const broken = await startServer();
     try {
-      withDatabase(broken.databasePath, (db) => db.exec("ALTER TABLE session RENAME TO session_moved"));
+      await sqlOf(broken.app.store).run("ALTER TABLE session RENAME TO session_moved");
       // A page with the same cookie needs the session lookup, and cannot have it.
       expect((await fetch(`${broken.url}/login`, { headers: credentials })).status).toBe(500);
       for (const [path, text] of [["/healthz", "ok"], ["/readyz", "ready"]] as const) {
@@ -97,15 +87,12 @@ describe("readiness", () => {
   it("is 503 with a reason and Retry-After while a migration this code ships is not recorded, liveness stays 200", async () => {
     const target = await startServer();
     try {
-      const last = withDatabase(target.databasePath, (db) => {
-        const row = db.prepare("SELECT version, name, applied_at FROM schema_migration ORDER BY version DESC LIMIT 1").get() as {
-          version: number;
-          name: string;
-          applied_at: number;
-        };
-        db.prepare("DELETE FROM schema_migration WHERE version = ?").run(row.version);
-        return row;
-      });
+      // As an operator (or a restored backup) would change it.
+      const sql = sqlOf(target.app.store);
+      const last = (await sql.get<{ version: number; name: string; applied_at: number }>(
+        "SELECT version, name, applied_at FROM schema_migration ORDER BY version DESC LIMIT 1",
+      ))!;
+      await sql.run("DELETE FROM schema_migration WHERE version = ?", last.version);
       const response = await fetch(`${target.url}/readyz`);
       expect(response.status).toBe(503);
       expect(await response.text()).toBe("not ready: database migrations pending");
@@ -113,9 +100,7 @@ describe("readiness", () => {
       expect(response.headers.get("cache-control")).toBe("no-store");
       expect((await fetch(`${target.url}/healthz`)).status).toBe(200);
 
-      withDatabase(target.databasePath, (db) =>
-        db.prepare("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)").run(last.version, last.name, last.applied_at),
-      );
+      await sql.run("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)", last.version, last.name, last.applied_at);
       expect((await fetch(`${target.url}/readyz`)).status).toBe(200);
     } finally {
       await target.close();
@@ -125,7 +110,7 @@ describe("readiness", () => {
   it("is 503 when the database cannot be read, liveness stays 200", async () => {
     const target = await startServer();
     try {
-      target.app.db.close();
+      await target.app.store.close();
       const response = await fetch(`${target.url}/readyz`);
       expect(response.status).toBe(503);
       expect(await response.text()).toBe("not ready: database unavailable");

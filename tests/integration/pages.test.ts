@@ -3,6 +3,7 @@ import { sessionIdOf } from "../../server/auth/sessions.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -137,6 +138,6 @@ describe("logout", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/");
     expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
-    expect(server.app.db.prepare("SELECT count(*) FROM session WHERE id = ?").pluck().get(sessionIdOf(token))).toBe(0);
+    expect((await sqlOf(server.app.store).value("SELECT count(*) FROM session WHERE id = ?", sessionIdOf(token)))).toBe(0);
   });
 });

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { databaseEnv } from "../helpers/backend.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -24,7 +26,7 @@ function passwd(args: string[], input: string, options: { tty?: boolean; answers
     ? ["script", ["-qec", command.map((part) => `'${part}'`).join(" "), "/dev/null"]]
     : [command[0]!, command.slice(1)];
   const child = spawn(file, argv, {
-    env: { ...process.env, DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent", ...options.env },
+    env: { ...process.env, ...databaseEnv(server.database), LOG_LEVEL: "silent", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -55,9 +57,7 @@ describe("npm run passwd -- <username>", () => {
     expect((await device.request("/private/change-password")).status).toBe(302);
     expect((await signIn(new Device(server.url), { username, password })).status).toBe(401);
     expect((await signIn(new Device(server.url), { username, password: fresh })).status).toBe(303);
-    const notices = server.app.db
-      .prepare("SELECT recipient, subject, body FROM outbox WHERE recipient = ?")
-      .all(`${username}@example.com`) as { body: string }[];
+    const notices = (await sqlOf(server.app.store).all("SELECT recipient, subject, body FROM outbox WHERE recipient = ?", `${username}@example.com`)) as { body: string }[];
     expect(notices).toHaveLength(1);
     expect(notices[0]!.body).toContain("by an administrator on the server's command line");
     expect(notices[0]!.body).not.toContain(fresh);

@@ -3,6 +3,7 @@ import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { freePort, startReverseProxy, type ReverseProxy } from "../helpers/nginx.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * The app behind a real nginx that rewrites Host, with TRUST_PROXY and PUBLIC_ORIGIN set: the whole
@@ -49,7 +50,7 @@ describe("behind nginx", () => {
     expect((await device.request("/private/change-password")).status).toBe(302);
 
     // X-Forwarded-For from the proxy, not the proxy's own address, is who made each request.
-    const ips = app.app.db.prepare("SELECT DISTINCT ip FROM auth_event").pluck().all();
+    const ips = (await sqlOf(app.app.store).values("SELECT DISTINCT ip FROM auth_event"));
     expect(ips).toEqual(["127.0.0.1"]);
   });
 

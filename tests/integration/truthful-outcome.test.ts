@@ -4,6 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { seedFields, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * After a password change the app says what happened, and only what happened: for each of the four
@@ -123,20 +124,17 @@ describe.each(combinations)("after a password change with $name", (combination) 
     await server?.close();
   });
 
-  function noticeBodies(username: string): string[] {
-    return server.app.db.prepare("SELECT body FROM outbox WHERE recipient = ? ORDER BY id").pluck().all(`${username}@example.com`) as string[];
+  async function noticeBodies(username: string): Promise<string[]> {
+    return (await sqlOf(server.app.store).values("SELECT body FROM outbox WHERE recipient = ? ORDER BY id", `${username}@example.com`)) as string[];
   }
 
-  function sessionCount(username: string): number {
-    return server.app.db
-      .prepare("SELECT count(*) FROM session WHERE user_id = (SELECT id FROM user WHERE username = ?)")
-      .pluck()
-      .get(username) as number;
+  async function sessionCount(username: string): Promise<number> {
+    return (await sqlOf(server.app.store).value(`SELECT count(*) FROM session WHERE user_id = (SELECT id FROM "user" WHERE username = ?)`, username)) as number;
   }
 
   /** The notice: exactly one, saying what became of the other devices, and never more. */
-  function checkNotice(username: string) {
-    const bodies = noticeBodies(username);
+  async function checkNotice(username: string) {
+    const bodies = await noticeBodies(username);
     expect(bodies).toHaveLength(1);
     const body = bodies[0]!;
     expect(body).toContain(combination.notice);
@@ -210,9 +208,9 @@ describe.each(combinations)("after a password change with $name", (combination) 
 
       // The other device.
       expect(await signedIn(other)).toBe(combination.otherDevices === "kept");
-      expect(sessionCount(username)).toBe(combination.sessionsLeft);
+      expect(await sessionCount(username)).toBe(combination.sessionsLeft);
 
-      checkNotice(username);
+      await checkNotice(username);
     });
   });
 
@@ -233,7 +231,7 @@ describe.each(combinations)("after a password change with $name", (combination) 
       const other = new Device(server.url);
       expect((await signIn(other, { username, password })).status).toBe(303);
       expect(await signedIn(other)).toBe(true);
-      expect(sessionCount(username)).toBe(2);
+      expect(await sessionCount(username)).toBe(2);
 
       // No page for a bearer client: the signed-in browser reads the same hint before the change.
       await checkHint(other);
@@ -273,9 +271,9 @@ describe.each(combinations)("after a password change with $name", (combination) 
 
       // The other device.
       expect(await signedIn(other)).toBe(combination.otherDevices === "kept");
-      expect(sessionCount(username)).toBe(combination.sessionsLeft);
+      expect(await sessionCount(username)).toBe(combination.sessionsLeft);
 
-      checkNotice(username);
+      await checkNotice(username);
     });
   });
 });

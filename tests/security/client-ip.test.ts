@@ -3,6 +3,7 @@ import { clientAddress } from "../../server/http/node-bridge.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * Behind a proxy (TRUST_PROXY) the client's address is the last X-Forwarded-For entry, the one
@@ -71,12 +72,12 @@ describe("a forwarded address that is not an IP address, end to end", () => {
     );
     expect(changed.status).toBe(303);
 
-    const userId = server.app.db.prepare("SELECT id FROM user WHERE username = ?").pluck().get(username);
-    const addresses = server.app.db.prepare("SELECT type, ip FROM auth_event WHERE user_id = ? OR user_id IS NULL").all(userId);
+    const userId = (await sqlOf(server.app.store).value(`SELECT id FROM "user" WHERE username = ?`, username));
+    const addresses = (await sqlOf(server.app.store).all("SELECT type, ip FROM auth_event WHERE user_id = ? OR user_id IS NULL", userId));
     expect(addresses).toContainEqual({ type: "login_failed", ip: "127.0.0.1" });
     expect(addresses).toContainEqual({ type: "password_change_succeeded", ip: "127.0.0.1" });
     expect(JSON.stringify(addresses)).not.toContain("script");
-    const notice = server.app.db.prepare("SELECT body FROM outbox WHERE user_id = ?").pluck().get(userId) as string;
+    const notice = (await sqlOf(server.app.store).value("SELECT body FROM outbox WHERE user_id = ?", userId)) as string;
     expect(notice).toContain("at IP address 127.0.0.1");
     expect(notice).not.toContain("script");
   });
@@ -85,8 +86,8 @@ describe("a forwarded address that is not an IP address, end to end", () => {
     const username = uniqueName("ip");
     const device = await signUpAndIn(server.url, { username, password: "forwarded password 1" });
     await device.postForm("/login", { username, password: "wrong password here" }, { headers: { "x-forwarded-for": "[2001:db8::7]:443" } });
-    const userId = server.app.db.prepare("SELECT id FROM user WHERE username = ?").pluck().get(username);
-    const ips = server.app.db.prepare("SELECT ip FROM auth_event WHERE user_id = ? AND type = 'login_failed'").pluck().all(userId);
+    const userId = (await sqlOf(server.app.store).value(`SELECT id FROM "user" WHERE username = ?`, username));
+    const ips = (await sqlOf(server.app.store).values("SELECT ip FROM auth_event WHERE user_id = ? AND type = 'login_failed'", userId));
     expect(ips).toEqual(["2001:db8::7"]);
   });
 });

@@ -3,6 +3,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -97,10 +98,15 @@ describe("a fault between the update and the session delete", () => {
     const device = await signUpAndIn(server.url, { username, password });
     const other = new Device(server.url);
     await signIn(other, { username, password });
-    const { db } = server.app;
-    const hashBefore = db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username);
-    // A real fault inside the transaction: SQLite aborts the session delete.
-    db.exec("CREATE TRIGGER injected_fault BEFORE DELETE ON session BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+    const sql = sqlOf(server.app.store);
+    const hashBefore = await sql.value(`SELECT password_hash FROM "user" WHERE username = ?`, username);
+    // A real fault inside the transaction: the database aborts the session delete.
+    if (sql.dialect === "sqlite") {
+      await sql.run("CREATE TRIGGER injected_fault BEFORE DELETE ON session BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+    } else {
+      await sql.run("CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$");
+      await sql.run("CREATE TRIGGER injected_fault BEFORE DELETE ON session FOR EACH ROW EXECUTE FUNCTION injected_fault()");
+    }
     try {
       const response = await device.postJson("/private/change-password", {
         current_password: password,
@@ -109,12 +115,12 @@ describe("a fault between the update and the session delete", () => {
       });
       expect(response.status).toBe(500);
       const text = await response.text();
-      expect(text).not.toMatch(/injected fault|SQLITE|at .*\.ts/);
+      expect(text).not.toMatch(/injected fault|SQLITE|P0001|at .*\.ts/);
     } finally {
-      db.exec("DROP TRIGGER injected_fault");
+      await sql.run(sql.dialect === "sqlite" ? "DROP TRIGGER injected_fault" : "DROP TRIGGER injected_fault ON session");
     }
-    expect(db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username)).toBe(hashBefore);
-    expect(db.prepare("SELECT password_changed_at FROM user WHERE username = ?").pluck().get(username)).toBeNull();
+    expect(await sql.value(`SELECT password_hash FROM "user" WHERE username = ?`, username)).toBe(hashBefore);
+    expect(await sql.value(`SELECT password_changed_at FROM "user" WHERE username = ?`, username)).toBeNull();
     expect((await other.request("/private/change-password")).status).toBe(200);
     expect((await device.request("/private/change-password")).status).toBe(200);
     expect((await signIn(new Device(server.url), { username, password })).status).toBe(303);

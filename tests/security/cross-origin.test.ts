@@ -7,6 +7,7 @@ import { launchChromium } from "../helpers/chromium.js";
 import { signInThroughPage } from "../helpers/page-forms.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * A real browser, signed in to the app, visits a page on another loopback origin that auto-submits
@@ -71,7 +72,7 @@ describe.each([
     await page.goto(`${app.url}/login`);
     await signInThroughPage(page, username, password);
     await page.waitForURL(`${app.url}/`);
-    const hashBefore = app.app.db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username);
+    const hashBefore = (await sqlOf(app.app.store).value(`SELECT password_hash FROM "user" WHERE username = ?`, username));
 
     const requests: string[] = [];
     page.on("request", (request) => {
@@ -83,7 +84,7 @@ describe.each([
     await page.waitForLoadState("load");
     expect(requests.filter((line) => line.startsWith("POST")).length).toBeGreaterThanOrEqual(5);
 
-    expect(app.app.db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username)).toBe(hashBefore);
+    expect((await sqlOf(app.app.store).value(`SELECT password_hash FROM "user" WHERE username = ?`, username))).toBe(hashBefore);
     expect((await signIn(new Device(app.url), { username, password })).status).toBe(303);
     // Still signed in in that browser: no forced logout either.
     await page.goto(`${app.url}/private/change-password`);

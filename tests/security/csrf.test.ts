@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -90,7 +91,7 @@ describe("login and register from another site", () => {
       { origin: "http://evil.example" },
     );
     expect(response.status).toBe(403);
-    expect(server.app.db.prepare("SELECT count(*) FROM user WHERE username = ?").pluck().get(username)).toBe(0);
+    expect((await sqlOf(server.app.store).value(`SELECT count(*) FROM "user" WHERE username = ?`, username))).toBe(0);
   });
 });
 

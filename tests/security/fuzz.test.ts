@@ -6,6 +6,7 @@ import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { headerValues, socketRequest, type SocketReply } from "../helpers/raw-socket.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * Thousands of malformed requests through every door. Whatever comes in: no 5xx, no stack trace or
@@ -202,8 +203,8 @@ const stackTrace = /\bat [^\n]*\.(ts|js|mjs|cjs):\d+|SQLITE_|sqlite3|node_module
 
 describe(`a fuzzer sending ${total} malformed requests (seed ${seed})`, () => {
   it("gets no 5xx, no stack trace, no echoed password, and changes nothing", async () => {
-    const hashBefore = server.app.db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username);
-    const sessionsBefore = server.app.db.prepare("SELECT id FROM session ORDER BY id").pluck().all();
+    const hashBefore = (await sqlOf(server.app.store).value(`SELECT password_hash FROM "user" WHERE username = ?`, username));
+    const sessionsBefore = (await sqlOf(server.app.store).values("SELECT id FROM session ORDER BY id"));
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     for (let sent = 0; sent < total; sent += 8) {
@@ -229,9 +230,9 @@ describe(`a fuzzer sending ${total} malformed requests (seed ${seed})`, () => {
     expect(statuses.get(400) ?? 0).toBeGreaterThan(20);
     expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
 
-    expect(server.app.db.prepare("SELECT password_hash FROM user WHERE username = ?").pluck().get(username)).toBe(hashBefore);
+    expect((await sqlOf(server.app.store).value(`SELECT password_hash FROM "user" WHERE username = ?`, username))).toBe(hashBefore);
     expect(await cheapHasher.verify(hashBefore as string, password)).toBe(true);
-    expect(server.app.db.prepare("SELECT id FROM session ORDER BY id").pluck().all()).toEqual(sessionsBefore);
+    expect((await sqlOf(server.app.store).values("SELECT id FROM session ORDER BY id"))).toEqual(sessionsBefore);
     expect((await device.request("/private/change-password")).status).toBe(200);
     expect(await createClient({ url: `${server.url}/trpc`, token }).auth.me.query()).not.toBeNull();
   });

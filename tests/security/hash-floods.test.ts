@@ -3,6 +3,7 @@ import { maxTrpcBatchSize } from "../../server/router.js";
 import { createPasswordHasher, type PasswordHasher } from "../../server/auth/passwords.js";
 import { cheapHasher } from "../helpers/cheap-hasher.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /** Password work is bounded: per request (tRPC batches) and per process (a queue that sheds load). */
 
@@ -46,13 +47,13 @@ describe("tRPC batches", () => {
     const response = await batch(60, 0);
     expect(response.status).toBe(400);
     expect(counter.calls()).toBe(before);
-    expect(server.app.db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(0);
+    expect((await sqlOf(server.app.store).value(`SELECT count(*) FROM "user"`))).toBe(0);
   });
 
   it(`still takes a batch of ${maxTrpcBatchSize}`, async () => {
     const response = await batch(maxTrpcBatchSize, 100);
     expect(response.status).toBe(200);
-    expect(server.app.db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(maxTrpcBatchSize);
+    expect((await sqlOf(server.app.store).value(`SELECT count(*) FROM "user"`))).toBe(maxTrpcBatchSize);
   });
 });
 
@@ -94,8 +95,8 @@ describe("when the hash line is full", () => {
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("2");
     }
-    expect(server.app.db.prepare("SELECT count(*) FROM rate_limit").pluck().get()).toBe(0);
-    expect(server.app.db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(0);
+    expect((await sqlOf(server.app.store).value("SELECT count(*) FROM rate_limit"))).toBe(0);
+    expect((await sqlOf(server.app.store).value(`SELECT count(*) FROM "user"`))).toBe(0);
     await Promise.all(filling);
   });
 });

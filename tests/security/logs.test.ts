@@ -5,6 +5,7 @@ import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { capturedLogger } from "../helpers/logs.js";
 import { startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 const logs = capturedLogger();
 let server: TestServer;
@@ -75,7 +76,7 @@ describe("auth events", () => {
     expect(changed.status).toBe(303);
 
     const entries = logs.entries();
-    const userId = server.app.db.prepare("SELECT id FROM user WHERE username = ?").pluck().get(username);
+    const userId = (await sqlOf(server.app.store).value(`SELECT id FROM "user" WHERE username = ?`, username));
     const failures = entries.filter((entry) => entry.event === "password_change_failed");
     expect(failures.map((entry) => entry.reason)).toEqual(["incorrect_password", "incorrect_password", "incorrect_password"]);
     expect(failures[0]).toMatchObject({ userId, ip: "127.0.0.1", userAgent, level: 40 });
@@ -88,12 +89,12 @@ describe("auth events", () => {
     expect(entries.filter((entry) => entry.event === "login_succeeded").length).toBeGreaterThanOrEqual(3);
     expect(entries.find((entry) => entry.event === "password_change_succeeded")).toMatchObject({ ip: "127.0.0.1" });
 
-    const table = server.app.db.prepare("SELECT type, reason, user_id, ip, user_agent FROM auth_event").all();
+    const table = (await sqlOf(server.app.store).all("SELECT type, reason, user_id, ip, user_agent FROM auth_event"));
     expect(table).toContainEqual({ type: "password_change_failed", reason: "incorrect_password", user_id: userId, ip: "127.0.0.1", user_agent: userAgent });
     expect(table).toContainEqual(expect.objectContaining({ type: "password_change_succeeded" }));
     expect(table).toContainEqual(expect.objectContaining({ type: "rate_limited", user_id: null }));
 
-    const everything = logs.text() + JSON.stringify(server.app.db.prepare("SELECT * FROM auth_event").all());
+    const everything = logs.text() + JSON.stringify((await sqlOf(server.app.store).all("SELECT * FROM auth_event")));
     for (const value of secrets) expect(everything).not.toContain(value);
   });
 });

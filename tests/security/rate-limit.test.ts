@@ -4,6 +4,7 @@ import { createClient } from "../../server/trpc/client.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { doors, uniqueName } from "../helpers/doors.js";
 import { serversForEachTest, startServer, type TestServer } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 const password = "original password 1";
 const fresh = "a brand new password";
@@ -120,10 +121,7 @@ describe("the account counter", () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 422)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(45);
-    const checked = server.app.db
-      .prepare("SELECT count(*) FROM auth_event WHERE type = 'password_change_failed' AND reason = 'incorrect_password'")
-      .pluck()
-      .get();
+    const checked = (await sqlOf(server.app.store).value("SELECT count(*) FROM auth_event WHERE type = 'password_change_failed' AND reason = 'incorrect_password'"));
     expect(checked).toBe(5);
   });
 
@@ -134,7 +132,7 @@ describe("the account counter", () => {
     for (let attempt = 0; attempt < 5; attempt++) await signIn(new Device(server.url), { username, password: "wrong!" });
     await server.app.close();
 
-    const again = await createApp({ databasePath: server.databasePath, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent" });
+    const again = await createApp({ ...server.database, env: {}, host: "127.0.0.1", port: 0, logLevel: "silent" });
     const url = await again.listen();
     try {
       expect((await signIn(new Device(url), { username, password })).status).toBe(429);

@@ -4,6 +4,7 @@ import { countingHasher } from "../helpers/counting-hasher.js";
 import { Device, signIn } from "../helpers/device.js";
 import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { serversForEachTest } from "../helpers/server.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * Registering is throttled per address (a flood, and probing which names are taken, is slow), does
@@ -31,10 +32,10 @@ describe("registering from one address", () => {
     for (let attempt = 0; attempt < 10; attempt++) statuses.push((await flood()).status);
     expect(statuses).toEqual(Array(10).fill(303));
 
-    const rows = server.app.db.prepare("SELECT key, points, expire FROM rate_limit ORDER BY key").all();
+    const rows = (await sqlOf(server.app.store).all("SELECT key, points, expire FROM rate_limit ORDER BY key"));
     const hashes = { ...calls };
-    const users = () => server.app.db.prepare("SELECT count(*) FROM user").pluck().get();
-    const registered = users();
+    const users = async () => (await sqlOf(server.app.store).value(`SELECT count(*) FROM "user"`));
+    const registered = await users();
     const refused = await flood();
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(800);
@@ -46,8 +47,8 @@ describe("registering from one address", () => {
       .auth.register.mutate({ username: uniqueName("reg"), email: "x@example.com", password })
       .catch((caught: unknown) => caught);
     expect(overTrpc).toMatchObject({ data: { httpStatus: 429, code: "TOO_MANY_REQUESTS", reason: "too_many_registrations" } });
-    expect(users()).toBe(registered);
-    expect(server.app.db.prepare("SELECT key, points, expire FROM rate_limit ORDER BY key").all()).toEqual(rows);
+    expect(await users()).toBe(registered);
+    expect((await sqlOf(server.app.store).all("SELECT key, points, expire FROM rate_limit ORDER BY key"))).toEqual(rows);
     expect(calls).toEqual(hashes);
 
     // Another address registers, and the accounts made before sign in at once (no e-mail round trip).
@@ -98,7 +99,7 @@ describe("read-only mode", () => {
       .auth.register.mutate({ username: uniqueName(), email: "someone@example.com", password })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ message: "Running in read only mode", data: { httpStatus: 405, reason: "read_only" } });
-    expect(server.app.db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(0);
+    expect((await sqlOf(server.app.store).value(`SELECT count(*) FROM "user"`))).toBe(0);
   });
 });
 

@@ -19,8 +19,8 @@ let deps: AuthDependencies;
 
 beforeEach(async () => {
   fixture = await databaseWithUser(current);
-  fixture.addSession(thisDevice);
-  deps = authDependencies(fixture.db);
+  await fixture.addSession(thisDevice);
+  deps = authDependencies(fixture.store);
 });
 afterEach(() => fixture.close());
 
@@ -46,10 +46,10 @@ const change = (attempt: Attempt, rules: Partial<AuthRules> = {}) =>
 const valid = { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" };
 
 async function storedUser() {
-  return (await fixture.users.findById(fixture.userId))!;
+  return (await fixture.store.users.findById(fixture.userId))!;
 }
 
-const sessionIds = () => (fixture.db.prepare("SELECT id FROM session ORDER BY id").pluck().all() as string[]);
+const sessionIds = () => fixture.sql.values<string>("SELECT id FROM session ORDER BY id");
 
 describe("changePassword: each rule, with the seed's messages", () => {
   it("refuses everything in read-only mode, before any other check", async () => {
@@ -89,7 +89,7 @@ describe("changePassword: each rule, with the seed's messages", () => {
     const result = await change({ ...valid, currentPassword: "not it at all" });
     expect(result).toMatchObject({ reason: "incorrect_password", message: "Incorrect password.", field: "currentPassword" });
     expect(await storedUser()).toEqual(before);
-    expect(sessionIds()).toEqual([thisDevice]);
+    expect(await sessionIds()).toEqual([thisDevice]);
   });
 
   it("skips the confirmation check when an API client leaves it out", async () => {
@@ -148,7 +148,7 @@ describe("changePassword: what counts as a character", () => {
     expect(await cheapHasher.verify((await storedUser()).passwordHash, spaces)).toBe(true);
 
     // The first change signed this device out; sign it in again under the new version.
-    fixture.addSession(thisDevice, 1);
+    await fixture.addSession(thisDevice, 1);
     const padded = "  padded password  ";
     const again = await changePassword(deps, {
       ...asOwner({ currentPassword: spaces, newPassword: padded, confirmNewPassword: padded }),
@@ -162,8 +162,8 @@ describe("changePassword: what counts as a character", () => {
 
 describe("changePassword: what it did, exactly", () => {
   it("stores a new hash, moves the credential version on, records the time and ends every session", async () => {
-    fixture.addSession("s1");
-    fixture.addSession("s2");
+    await fixture.addSession("s1");
+    await fixture.addSession("s2");
     const result = await changePassword({ ...deps, now: () => 1_700_000_000_000 }, asOwner(valid));
     expect(result).toMatchObject({
       ok: true,
@@ -175,7 +175,7 @@ describe("changePassword: what it did, exactly", () => {
       otherSessionsKept: 0,
       revokedSessions: 3,
     });
-    expect(sessionIds()).toEqual([]);
+    expect(await sessionIds()).toEqual([]);
     const user = await storedUser();
     expect(user.passwordChangedAt).toBe(1_700_000_000_000);
     expect(user.credentialVersion).toBe(1);
@@ -184,53 +184,53 @@ describe("changePassword: what it did, exactly", () => {
   });
 
   it("with invalidateSessions off and sign-in-again: only this device is signed out, the others carry over", async () => {
-    fixture.addSession("other");
+    await fixture.addSession("other");
     const result = await change(valid, { invalidateSessions: false });
     expect(result).toMatchObject({ ok: true, thisDevice: "signed-out", otherDevices: "kept", otherSessionsKept: 1, otherSessionsEnded: 0, revokedSessions: 1 });
-    expect(fixture.db.prepare("SELECT id, credential_version FROM session").all()).toEqual([{ id: "other", credential_version: 1 }]);
+    expect(await fixture.sql.all("SELECT id, credential_version FROM session")).toEqual([{ id: "other", credential_version: 1 }]);
   });
 
   it("with invalidateSessions off and stay-signed-in: every session, this one included, carries over", async () => {
-    fixture.addSession("other");
+    await fixture.addSession("other");
     const result = await change(valid, { invalidateSessions: false, afterPasswordChange: "stay-signed-in" });
     expect(result).toMatchObject({ ok: true, thisDevice: "kept", newSession: null, otherDevices: "kept", otherSessionsKept: 1, revokedSessions: 0 });
-    expect(fixture.db.prepare("SELECT id, credential_version FROM session ORDER BY id").all()).toEqual([
+    expect(await fixture.sql.all("SELECT id, credential_version FROM session ORDER BY id")).toEqual([
       { id: "other", credential_version: 1 },
       { id: thisDevice, credential_version: 1 },
     ]);
   });
 
   it("in stay-signed-in mode replaces this session with a fresh one under the new version, in the same transaction", async () => {
-    fixture.addSession("other-device");
+    await fixture.addSession("other-device");
     const result = await change({ currentPassword: current, newPassword: "new password 12" }, { afterPasswordChange: "stay-signed-in" });
     if (!result.ok) throw new Error(result.message);
     expect(result).toMatchObject({ thisDevice: "new-session", otherDevices: "signed-out", revokedSessions: 2, otherSessionsEnded: 1 });
-    const rows = fixture.db.prepare("SELECT id, credential_version FROM session").all();
+    const rows = await fixture.sql.all("SELECT id, credential_version FROM session");
     expect(rows).toEqual([{ id: sessionIdOf(result.newSession!.token), credential_version: 1 }]);
     expect((await deps.sessions.validate(result.newSession!.token)).valid?.user.username).toBe("alice");
   });
 
   it("does not count expired sessions as devices that stay signed in", async () => {
-    fixture.db.prepare("INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)").run("expired", 1, fixture.userId, 0, 0);
-    fixture.addSession("live");
+    await fixture.store.sessions.insert({ id: "expired", expiresAt: new Date(1000), userId: fixture.userId, createdAt: 0, credentialVersion: 0 });
+    await fixture.addSession("live");
     expect(await change(valid, { invalidateSessions: false })).toMatchObject({ ok: true, otherDevices: "kept", otherSessionsKept: 1 });
   });
 
   it("does not count expired or already void sessions as signed-out devices", async () => {
-    fixture.db.prepare("INSERT INTO session (id, expires_at, user_id, created_at, credential_version) VALUES (?, ?, ?, ?, ?)").run("expired", 1, fixture.userId, 0, 0);
-    fixture.addSession("void", 7);
-    fixture.addSession("live");
+    await fixture.store.sessions.insert({ id: "expired", expiresAt: new Date(1000), userId: fixture.userId, createdAt: 0, credentialVersion: 0 });
+    await fixture.addSession("void", 7);
+    await fixture.addSession("live");
     expect(await change(valid)).toMatchObject({ ok: true, otherSessionsEnded: 1, revokedSessions: 2 });
-    expect(sessionIds()).toEqual([]);
+    expect(await sessionIds()).toEqual([]);
   });
 
   it("records the success and queues exactly one notice that tells the truth about other devices", async () => {
     await change(valid, { invalidateSessions: false });
-    const notices = fixture.db.prepare("SELECT body FROM outbox").pluck().all() as string[];
+    const notices = await fixture.sql.values<string>("SELECT body FROM outbox");
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain("Devices already signed in to your account stay signed in.");
     expect(notices[0]).not.toContain("has been signed out");
-    expect(fixture.db.prepare("SELECT type FROM auth_event").pluck().all()).toEqual(["password_change_succeeded"]);
+    expect(await fixture.sql.values("SELECT type FROM auth_event")).toEqual(["password_change_succeeded"]);
   });
 });
 
@@ -248,7 +248,7 @@ describe("changePassword: races, decided by credential versions", () => {
     expect(await change(valid)).toMatchObject({ ok: true });
     const late = await deps.sessions.create(fixture.userId, before.credentialVersion);
     expect((await deps.sessions.validate(late.token)).valid).toBeNull();
-    expect(sessionIds()).toEqual([]);
+    expect(await sessionIds()).toEqual([]);
     const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion);
     expect((await deps.sessions.validate(fresh.token)).valid?.user.id).toBe(fixture.userId);
   });

@@ -1,9 +1,9 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { migrate, openDatabase } from "../../db/database.js";
-import { sessionWithUserStatement } from "../../db/sessions.js";
-import { createUserQueries } from "../../db/users.js";
+import { migrate, openDatabase } from "../../db/sqlite/database.js";
+import { createSqliteUsers } from "../../db/sqlite/users.js";
+import { backend } from "../helpers/backend.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dirs: { remove: () => void }[] = [];
@@ -15,7 +15,8 @@ function freshPath() {
   return join(dir.path, "nested", "folder", "app.db");
 }
 
-describe("openDatabase", () => {
+// The SQLite store's own properties; tests/unit/postgres-store.test.ts checks PostgreSQL's.
+describe.skipIf(backend !== "sqlite")("openDatabase (SQLite)", () => {
   it("creates the folder, uses WAL with foreign keys, never waits for a lock synchronously, and records migrations once", () => {
     const path = freshPath();
     const db = openDatabase(path);
@@ -29,6 +30,7 @@ describe("openDatabase", () => {
       { version: 3, name: "outbox" },
       { version: 4, name: "credential_version" },
       { version: 5, name: "rate_limit_keys" },
+      { version: 6, name: "outbox_delivery" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -36,7 +38,7 @@ describe("openDatabase", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(5);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(6);
     again.close();
   });
 
@@ -49,7 +51,9 @@ describe("openDatabase", () => {
 
   it("checks a session and its user with one indexed lookup", () => {
     const db = openDatabase(freshPath());
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${sessionWithUserStatement(db).source}`).all("x") as { detail: string }[];
+    const lookup = `SELECT session.id, user.username, session.credential_version = user.credential_version AS current
+                      FROM session JOIN user ON user.id = session.user_id WHERE session.id = ?`;
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${lookup}`).all("x") as { detail: string }[];
     const details = plan.map((row) => row.detail);
     expect(details).toHaveLength(2);
     expect(details[0]).toMatch(/SEARCH session USING INDEX sqlite_autoindex_session_1 \(id=\?\)/);
@@ -59,7 +63,7 @@ describe("openDatabase", () => {
 
   it("keeps usernames unique case-insensitively and e-mails unique", async () => {
     const db = openDatabase(freshPath());
-    const users = createUserQueries(db);
+    const users = createSqliteUsers(db);
     const user = { passwordHash: "h", createdAt: 1 };
     expect(await users.insert({ ...user, id: "1", username: "Alice", email: "a@example.com" })).toEqual({ ok: true });
     expect(await users.insert({ ...user, id: "2", username: "ALICE", email: "b@example.com" })).toEqual({ ok: false, taken: "username" });

@@ -34,12 +34,15 @@ const skippedDirs = new Set(["node_modules", "build", "public"]);
 const libraryOwners: Record<string, string[]> = {
   lucia: ["server/auth/sessions.ts"],
   "@lucia-auth/adapter-sqlite": ["server/auth/sessions.ts"],
+  "@lucia-auth/adapter-postgresql": ["server/auth/sessions.ts"],
   oslo: ["server/auth/passwords.ts"],
   nodemailer: ["server/notify/notifier.ts"],
   "rate-limiter-flexible": ["server/auth/throttle.ts"],
   pino: ["server/logger.ts"],
+  // The database drivers: each behind one module of db/ (the store's two implementations).
+  pg: ["db/postgres/pool.ts"],
   "better-sqlite3": [
-    "db/database.ts",
+    "db/sqlite/database.ts",
     // Exception: the benchmark's PEER server runs better-auth (the competitor)
     // on its own better-sqlite3 database; it is not part of our app.
     "bench/peer/server.ts",

@@ -1,10 +1,12 @@
-import type { Db } from "./database.js";
+import type { SessionStore, SessionWithUser } from "../store.js";
+import { retryWhileBusy } from "./busy.js";
+import type { SqliteDb } from "./database.js";
 
 /**
  * Session statements beyond what Lucia's adapter runs itself. Plain statements rather than async
- * functions, because db/users.ts runs them inside its own transactions.
+ * functions, because db/sqlite/users.ts runs them inside its own transactions.
  */
-export function sessionStatements(db: Db) {
+export function sessionStatements(db: SqliteDb) {
   return {
     /** Lucia's layout: expires_at in seconds. */
     insert: db.prepare<[id: string, expiresAt: number, userId: string, createdAt: number, credentialVersion: number]>(
@@ -26,7 +28,7 @@ export function sessionStatements(db: Db) {
   };
 }
 
-export type SessionWithUserRow = {
+type SessionWithUserRow = {
   id: string;
   user_id: string;
   expires_at: number;
@@ -34,19 +36,36 @@ export type SessionWithUserRow = {
   credential_version: number;
   username: string;
   email: string;
-  /** 1 when the session was started with the user's current credentials, 0 when they changed since. */
   current: number;
 };
 
-/**
- * A session and its user in one indexed lookup (the session's primary key, then the user's). The
- * one place that decides whether a session's credentials are still current.
- */
-export function sessionWithUserStatement(db: Db) {
-  return db.prepare<[string], SessionWithUserRow>(
+export function createSqliteSessions(db: SqliteDb): SessionStore {
+  const lookup = db.prepare<[string], SessionWithUserRow>(
     `SELECT session.id, session.user_id, session.expires_at, session.created_at, session.credential_version,
             user.username, user.email, session.credential_version = user.credential_version AS current
        FROM session JOIN user ON user.id = session.user_id
       WHERE session.id = ?`,
   );
+  const statements = sessionStatements(db);
+  return {
+    async findWithUser(id): Promise<SessionWithUser | undefined> {
+      const row = lookup.get(id);
+      if (!row) return undefined;
+      return {
+        id: row.id,
+        userId: row.user_id,
+        expiresAt: new Date(row.expires_at * 1000),
+        createdAt: row.created_at,
+        credentialVersion: row.credential_version,
+        username: row.username,
+        email: row.email,
+        current: row.current === 1,
+      };
+    },
+    async insert(session) {
+      await retryWhileBusy(() =>
+        statements.insert.run(session.id, Math.floor(session.expiresAt.getTime() / 1000), session.userId, session.createdAt, session.credentialVersion),
+      );
+    },
+  };
 }

@@ -1,17 +1,8 @@
+import type { InsertUserResult, SetPasswordInput, SetPasswordResult, UserRecord, UserStore } from "../store.js";
 import { retryWhileBusy } from "./busy.js";
-import type { Db } from "./database.js";
+import type { SqliteDb } from "./database.js";
+import { outboxStatements } from "./outbox.js";
 import { sessionStatements } from "./sessions.js";
-
-export type UserRecord = {
-  id: string;
-  username: string;
-  email: string;
-  passwordHash: string;
-  /** Incremented by every password swap; sessions started under another version are void. */
-  credentialVersion: number;
-  createdAt: number;
-  passwordChangedAt: number | null;
-};
 
 type UserRow = {
   id: string;
@@ -22,39 +13,6 @@ type UserRow = {
   created_at: number;
   password_changed_at: number | null;
 };
-
-/** Which sessions a password swap ends; the ones it does not end carry over to the new version. */
-export type SessionsToEnd = "all" | "own" | "none";
-
-export type SetPasswordInput = {
-  userId: string;
-  /** The hash and version the caller read before verifying: the swap happens only while both are current. */
-  expected: { passwordHash: string; credentialVersion: number };
-  passwordHash: string;
-  changedAt: number;
-  endSessions: SessionsToEnd;
-  /** The session of the device making the change, if any: "own" ends just this one. */
-  ownSessionId: string | null;
-  /** A session to start in the same transaction (the device that made the change stays signed in). */
-  newSession?: { id: string; expiresAt: Date };
-};
-
-export type SetPasswordResult =
-  | { updated: false }
-  | {
-      updated: true;
-      credentialVersion: number;
-      ownSessionEnded: boolean;
-      /** Live sessions of other devices that were deleted. */
-      otherSessionsEnded: number;
-      /** Live sessions of other devices that carry over to the new password. */
-      otherSessionsKept: number;
-    };
-
-export type NewUser = Pick<UserRecord, "id" | "username" | "email" | "passwordHash" | "createdAt">;
-
-/** Which unique column a new user collided with; errors as values, not exceptions. */
-export type InsertUserResult = { ok: true } | { ok: false; taken: "username" | "email" };
 
 const columns = "id, username, email, password_hash, credential_version, created_at, password_changed_at";
 
@@ -71,11 +29,8 @@ function toRecord(row: UserRow | undefined): UserRecord | undefined {
   };
 }
 
-/**
- * Every query on users. The functions are async although better-sqlite3 is synchronous, so that
- * a networked database can take its place without touching a caller.
- */
-export function createUserQueries(db: Db) {
+/** Every query on users, on the SQLite file (better-sqlite3 is synchronous; the store's interface is not). */
+export function createSqliteUsers(db: SqliteDb): UserStore {
   const byId = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE id = ?`);
   const byUsername = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE username = ?`);
   const insert = db.prepare(
@@ -91,6 +46,7 @@ export function createUserQueries(db: Db) {
     )
     .pluck();
   const sessions = sessionStatements(db);
+  const outbox = outboxStatements(db);
 
   // One transaction, so a crash can never leave the new password with the old sessions alive.
   const setPasswordTx = db.transaction((input: SetPasswordInput): SetPasswordResult => {
@@ -111,18 +67,19 @@ export function createUserQueries(db: Db) {
     }
     const fresh = input.newSession;
     if (fresh) sessions.insert.run(fresh.id, Math.floor(fresh.expiresAt.getTime() / 1000), userId, input.changedAt, version);
-    return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept };
+    const noticeId = input.notice ? outbox.add(input.notice) : null;
+    return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept, noticeId };
   });
 
   return {
-    async findById(id: string): Promise<UserRecord | undefined> {
+    async findById(id) {
       return retryWhileBusy(() => toRecord(byId.get(id)));
     },
     /** Case-insensitive: the column is COLLATE NOCASE. */
-    async findByUsername(username: string): Promise<UserRecord | undefined> {
+    async findByUsername(username) {
       return retryWhileBusy(() => toRecord(byUsername.get(username)));
     },
-    async insert(user: NewUser): Promise<InsertUserResult> {
+    async insert(user) {
       return retryWhileBusy((): InsertUserResult => {
         try {
           insert.run(user);
@@ -134,12 +91,7 @@ export function createUserQueries(db: Db) {
         }
       });
     },
-    /**
-     * Replaces the expected hash with a new one, moves the credential version on and ends or
-     * carries over the user's sessions, all in one transaction. `updated: false` means the hash or
-     * version was no longer the expected one.
-     */
-    async setPassword(input: SetPasswordInput): Promise<SetPasswordResult> {
+    async setPassword(input) {
       return retryWhileBusy(() => setPasswordTx.immediate(input));
     },
   };
@@ -151,5 +103,3 @@ function uniqueViolation(error: unknown): "username" | "email" | undefined {
   if (error.message.includes("user.email")) return "email";
   return undefined;
 }
-
-export type UserQueries = ReturnType<typeof createUserQueries>;

@@ -1,12 +1,12 @@
+import type { SettingStore } from "../store.js";
 import { retryWhileBusy } from "./busy.js";
-import type { Db } from "./database.js";
+import type { SqliteDb } from "./database.js";
 
-export function createSettingQueries(db: Db) {
+export function createSqliteSettings(db: SqliteDb): SettingStore {
   const insertIfMissing = db.prepare<[string, string]>("INSERT OR IGNORE INTO app_setting (key, value) VALUES (?, ?)");
   const read = db.prepare<[string], string>("SELECT value FROM app_setting WHERE key = ?").pluck();
   return {
-    /** The stored value, or `make()`'s, stored first; concurrent starts agree on one value. */
-    async getOrCreate(key: string, make: () => string): Promise<string> {
+    async getOrCreate(key, make) {
       return retryWhileBusy(() => {
         insertIfMissing.run(key, make());
         return read.get(key)!;

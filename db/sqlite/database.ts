@@ -1,11 +1,9 @@
 import Database from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { migrationVersions, readMigrations } from "../migration-files.js";
 
-export type Db = Database.Database;
-
-const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+export type SqliteDb = Database.Database;
 
 /**
  * Opens (creating its folder if needed) the SQLite file and brings its schema up to date.
@@ -13,7 +11,7 @@ const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations"
  * together migrate one after the other); after that SQLite never waits on its own, because its
  * wait blocks the event loop: every write goes through `retryWhileBusy` (db/busy.ts) instead.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string): SqliteDb {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma("busy_timeout = 5000");
@@ -25,23 +23,8 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
-type Migration = { version: number; name: string; sql: string };
-
-/** The migration files this code ships (db/migrations/NNN_name.sql), in version order. */
-function migrationFiles(): { file: string; version: number; name: string }[] {
-  return readdirSync(migrationsDir)
-    .map((file) => /^(\d+)_(.+)\.sql$/.exec(file))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map(([file, version, name]) => ({ file, version: Number(version), name: name! }))
-    .sort((a, b) => a.version - b.version);
-}
-
-function readMigrations(): Migration[] {
-  return migrationFiles().map(({ file, version, name }) => ({ version, name, sql: readFileSync(join(migrationsDir, file), "utf8") }));
-}
-
 /** Applies each numbered migration once, recording it; safe to run from several processes at once. */
-export function migrate(db: Db): number[] {
+export function migrate(db: SqliteDb): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
     version INTEGER NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
@@ -50,7 +33,7 @@ export function migrate(db: Db): number[] {
   const applied: number[] = [];
   const isApplied = db.prepare("SELECT 1 FROM schema_migration WHERE version = ?").pluck();
   const record = db.prepare("INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of readMigrations()) {
+  for (const migration of readMigrations("sqlite")) {
     // IMMEDIATE takes the write lock before the check, so two starting processes cannot both apply it.
     db.transaction(() => {
       if (isApplied.get(migration.version)) return;
@@ -68,8 +51,8 @@ export function migrate(db: Db): number[] {
  * once; it throws when the database cannot be read at all (closed, deleted table, broken file).
  * The list of files is read once: they are part of the code, not of the data.
  */
-export function createPendingMigrations(db: Db): () => number[] {
-  const known = migrationFiles().map((migration) => migration.version);
+export function createPendingMigrations(db: SqliteDb): () => number[] {
+  const known = migrationVersions("sqlite");
   const recorded = db.prepare("SELECT version FROM schema_migration").pluck();
   return () => {
     const applied = new Set(recorded.all() as number[]);
