@@ -20,10 +20,12 @@ export async function freePort(): Promise<number> {
 export type ReverseProxy = { url: string; errorLog: string; stop: () => Promise<void> };
 
 /**
- * A real nginx in front of `upstream`, in a temp folder of its own: it rewrites Host (nginx's
- * default) and adds X-Forwarded-For and X-Forwarded-Proto.
+ * A real nginx in front of `upstream` (several: round robin, as a load balancer spreads requests
+ * over app instances), in a temp folder of its own: it rewrites Host (nginx's default) and adds
+ * X-Forwarded-For and X-Forwarded-Proto.
  */
-export async function startReverseProxy(port: number, upstream: string): Promise<ReverseProxy> {
+export async function startReverseProxy(port: number, upstream: string | string[]): Promise<ReverseProxy> {
+  const upstreams = Array.isArray(upstream) ? upstream : [upstream];
   if (!nginxBinary) throw new Error("nginx is not installed: apt-get install nginx-light (.ci/run does it)");
   const dir = tempDir("cp-nginx-");
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir.path, sub));
@@ -41,12 +43,15 @@ http {
   fastcgi_temp_path ${join(dir.path, "fastcgi")};
   uwsgi_temp_path ${join(dir.path, "uwsgi")};
   scgi_temp_path ${join(dir.path, "scgi")};
+  upstream app {
+${upstreams.map((url) => `    server ${new URL(url).host};`).join("\n")}
+  }
   server {
     listen 127.0.0.1:${port};
     location / {
       # Host is left at nginx's default, the upstream's own host:port: the rewrite that used to
       # turn every no-JavaScript form post into a 500.
-      proxy_pass ${upstream};
+      proxy_pass ${upstreams.length === 1 ? upstreams[0] : "http://app"};
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
     }

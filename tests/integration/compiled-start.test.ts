@@ -1,9 +1,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
-import { tempDir } from "../helpers/temp.js";
+import { freshDatabase, type FreshDatabase } from "../helpers/backend.js";
 
 /**
  * `npm start` runs the server compiled by `npm run build` (build/server) with plain `node`: no
@@ -11,16 +10,19 @@ import { tempDir } from "../helpers/temp.js";
  * (`npm test` builds first, as CI does).
  */
 
-const dir = tempDir("cp-start-");
+let database: FreshDatabase;
 const children: ReturnType<typeof spawn>[] = [];
-afterAll(() => {
+beforeAll(async () => {
+  database = await freshDatabase();
+});
+afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
-  dir.remove();
+  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once("exit", resolve)) : null)));
+  await database.remove();
 });
 
-const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATABASE_PATH: join(dir.path, "app.db"), LOG_LEVEL: "silent" };
-
 function run(args: string[], input?: string) {
+  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", ...database.env, LOG_LEVEL: "silent" };
   const child = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   children.push(child);
   let stdout = "";

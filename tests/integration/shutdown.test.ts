@@ -1,10 +1,9 @@
 import { once } from "node:events";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
 import { holdRequest, openConnection, parseResponses, refusedSoon } from "../helpers/held-request.js";
 import { startServerProcess, stopAllServerProcesses, type ServerProcess } from "../helpers/server-process.js";
-import { tempDir } from "../helpers/temp.js";
+import { freshDatabase, type FreshDatabase } from "../helpers/backend.js";
 
 /**
  * SIGTERM to the real server process (a deploy, `docker stop`, Kubernetes), with production
@@ -13,10 +12,9 @@ import { tempDir } from "../helpers/temp.js";
  * refused; only then does the test send the rest of the request.
  */
 
-const dir = tempDir("cp-shutdown-");
 afterAll(async () => {
   await stopAllServerProcesses();
-  dir.remove();
+  for (const made of databases) await made.remove();
 });
 
 /** Generous bounds for a busy two-core machine: they end a hung test, they do not measure speed. */
@@ -28,8 +26,15 @@ const slowMachine = {
   KEEP_ALIVE_TIMEOUT_SECONDS: "600",
 };
 
-function start(databasePath: string): Promise<ServerProcess> {
-  return startServerProcess({ env: { DATABASE_PATH: databasePath, ...slowMachine } });
+const databases: FreshDatabase[] = [];
+async function database(): Promise<FreshDatabase> {
+  const made = await freshDatabase();
+  databases.push(made);
+  return made;
+}
+
+function start(database: FreshDatabase): Promise<ServerProcess> {
+  return startServerProcess({ env: { ...database.env, ...slowMachine } });
 }
 
 async function exitOf(server: ServerProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -43,8 +48,8 @@ const newPassword = "a brand new password";
 
 describe("SIGTERM during a password change", () => {
   it("finishes the change and its answer, refuses new connections meanwhile, and exits 0", async () => {
-    const databasePath = join(dir.path, "change.db");
-    const server = await start(databasePath);
+    const data = await database();
+    const server = await start(data);
     const url = `${server.url}/trpc`;
     const username = "shutdown_alice";
     await createClient({ url }).auth.register.mutate({ username, email: `${username}@example.com`, password: oldPassword });
@@ -72,7 +77,7 @@ describe("SIGTERM during a password change", () => {
     expect(await exitOf(server)).toEqual({ code: 0, signal: null });
 
     // The change was made, and kept: a new process on the same file knows only the new password.
-    const again = await start(databasePath);
+    const again = await start(data);
     const client = createClient({ url: `${again.url}/trpc` });
     await expect(client.auth.login.mutate({ username, password: newPassword })).resolves.toMatchObject({ user: { username } });
     await expect(client.auth.login.mutate({ username, password: oldPassword })).rejects.toThrow("Incorrect username or password.");
@@ -82,7 +87,7 @@ describe("SIGTERM during a password change", () => {
 
 describe("readiness while shutting down", () => {
   it("says 503 on a connection still open, while idle ones are closed and a slow request finishes", async () => {
-    const server = await start(join(dir.path, "readiness.db"));
+    const server = await start(await database());
     const host = new URL(server.url).host;
 
     // A: a slow request in flight (its body not sent yet).

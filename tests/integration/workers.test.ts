@@ -1,22 +1,22 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { holdRequest, parseResponses, refusedSoon } from "../helpers/held-request.js";
-import { tempDir } from "../helpers/temp.js";
+import { freshDatabase, type FreshDatabase } from "../helpers/backend.js";
 
 /** WEB_CONCURRENCY=2: two worker processes on one port and one SQLite file. */
 
-const dir = tempDir("cp-workers-");
+let database: FreshDatabase;
 let primary: ChildProcess;
 let url: string;
 /** What the primary writes to standard error (it says so when it restarts a worker). */
 let primaryErrors = "";
 
 beforeAll(async () => {
+  database = await freshDatabase();
   primary = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     env: {
       ...process.env,
@@ -24,7 +24,7 @@ beforeAll(async () => {
       WEB_CONCURRENCY: "2",
       PORT: "0",
       HOST: "127.0.0.1",
-      DATABASE_PATH: join(dir.path, "app.db"),
+      ...database.env,
       LOG_LEVEL: "silent",
       // Bounds for a busy machine, not speeds: a held request must outlast nothing but the test.
       SHUTDOWN_TIMEOUT_SECONDS: "120",
@@ -47,9 +47,10 @@ beforeAll(async () => {
     primary.on("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
   });
 });
-afterAll(() => {
+afterAll(async () => {
   primary?.kill("SIGTERM");
-  dir.remove();
+  if (primary && primary.exitCode === null && primary.signalCode === null) await once(primary, "exit");
+  await database.remove();
 });
 
 const password = "original password 1";

@@ -1,31 +1,52 @@
 import { once } from "node:events";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
+import { freshDatabase, type FreshDatabase } from "../helpers/backend.js";
+import { openTestStore } from "../helpers/database.js";
 import { startServerProcess, stopAllServerProcesses } from "../helpers/server-process.js";
-import { tempDir } from "../helpers/temp.js";
+import { sqlOf } from "../helpers/sql.js";
 
 /**
  * A separate server process under a stream of password changes is killed with SIGKILL and
- * restarted on the same SQLite file: the file must be intact and every account consistent.
+ * restarted on the same database: it must be intact and every account consistent.
  */
 
-const dir = tempDir("cp-crash-");
-const databasePath = join(dir.path, "app.db");
+let database: FreshDatabase;
+beforeAll(async () => {
+  database = await freshDatabase();
+});
 afterAll(async () => {
   await stopAllServerProcesses();
-  dir.remove();
+  await database.remove();
 });
 
-const startProcess = () => startServerProcess({ env: { DATABASE_PATH: databasePath } });
+const startProcess = () => startServerProcess({ env: database.env });
+
+/** SQLite: PRAGMA integrity_check. PostgreSQL enforces every constraint itself; what could be left broken is an index. */
+async function intact(): Promise<boolean> {
+  if (!database.options.databaseUrl) {
+    const check = new Database(database.options.databasePath, { readonly: true });
+    try {
+      return check.pragma("integrity_check", { simple: true }) === "ok";
+    } finally {
+      check.close();
+    }
+  }
+  const store = await openTestStore(database.options);
+  try {
+    return (await sqlOf(store).values("SELECT indexrelid FROM pg_index WHERE NOT indisvalid")).length === 0;
+  } finally {
+    await store.close();
+  }
+}
 
 const accounts = 24;
 const oldPassword = (index: number) => `old password number ${index}`;
 const newPassword = (index: number) => `new password number ${index}`;
 
 describe("a server killed with SIGKILL in the middle of password changes", () => {
-  it("restarts on an intact file where every account has its old or its new password, never half of each", async () => {
+  it("restarts on an intact database where every account has its old or its new password, never half of each", async () => {
     const first = await startProcess();
     const url = `${first.url}/trpc`;
     const anonymous = createClient({ url });
@@ -54,9 +75,7 @@ describe("a server killed with SIGKILL in the middle of password changes", () =>
     if (first.child.exitCode === null && first.child.signalCode === null) await once(first.child, "exit");
 
     const second = await startProcess();
-    const check = new Database(databasePath, { readonly: true });
-    expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
-    check.close();
+    expect(await intact()).toBe(true);
 
     const after = createClient({ url: `${second.url}/trpc` });
     let changed = 0;
