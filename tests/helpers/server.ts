@@ -21,7 +21,6 @@ export type TestServer = {
 export async function startServer(options: AppOptions = {}): Promise<TestServer> {
   // A test that passes its own database (two servers on one) owns it; otherwise a fresh one.
   const owned = options.databasePath === undefined && options.databaseUrl === undefined ? await freshDatabase() : null;
-  const database = owned?.options ?? { databasePath: options.databasePath ?? "", databaseUrl: options.databaseUrl };
   const app = await createApp({
     env: {},
     host: "127.0.0.1",
@@ -29,9 +28,10 @@ export async function startServer(options: AppOptions = {}): Promise<TestServer>
     logLevel: "silent",
     passwordHasher: cheapHasher,
     rateLimitRegisterAttempts: 10_000,
-    ...database,
+    ...owned?.options,
     ...options,
   });
+  const database = { databasePath: app.config.databasePath, databaseUrl: app.config.databaseUrl };
   const url = await app.listen();
   return {
     url,
