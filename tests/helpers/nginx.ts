@@ -51,7 +51,11 @@ ${upstreams.map((url) => `    server ${new URL(url).host};`).join("\n")}
     location / {
       # Host is left at nginx's default, the upstream's own host:port: the rewrite that used to
       # turn every no-JavaScript form post into a 500.
-      proxy_pass ${upstreams.length === 1 ? upstreams[0] : "http://app"};
+      proxy_pass ${upstreams.length === 1 ? upstreams[0] : "http://app"};${
+        // Balancing over instances: they get the client's Host, as a load balancer in front of a
+        // fleet passes it (the upstream group's name would be no host at all).
+        upstreams.length === 1 ? "" : "\n      proxy_set_header Host $http_host;"
+      }
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
     }

@@ -22,9 +22,10 @@ let proxyPort: number;
 
 const password = "original password 1";
 
+// No PUBLIC_ORIGIN: each request's own Host is its origin, so the tests can also talk to A and B
+// directly (nginx passes the client's Host on). TRUST_PROXY: the client's address comes from nginx.
 const env = () => ({
   ...database.env,
-  PUBLIC_ORIGIN: `http://127.0.0.1:${proxyPort}`,
   TRUST_PROXY: "true",
   // Real Argon2id (the spawned server has no test hasher), so few hashes at once per process.
   HASH_CONCURRENCY: "2",
@@ -44,14 +45,12 @@ afterAll(async () => {
   await database?.remove();
 });
 
-/** A device that talks to one instance directly, while presenting the proxy's public origin. */
+/** A device that talks to one instance directly, with another device's cookies. */
 function deviceOn(instance: ServerProcess, like?: Device): Device {
   const device = new Device(instance.url);
   if (like) for (const [name, value] of like.cookies) device.cookies.set(name, value);
   return device;
 }
-
-const origin = () => `http://127.0.0.1:${proxyPort}`;
 
 describe.skipIf(backend !== "postgres")("two instances on one PostgreSQL, behind nginx", () => {
   it("a cold start of both on an empty database migrated once and agreed on one secret", async () => {
@@ -72,11 +71,11 @@ describe.skipIf(backend !== "postgres")("two instances on one PostgreSQL, behind
     const device = await signUpAndIn(proxy.url, { username, password });
     for (let index = 0; index < 4; index++) expect((await device.request("/private/change-password")).status).toBe(200);
     const fresh = "a proxied new password";
-    const changed = await device.submitForm(
-      "/private/change-password",
-      { current_password: password, new_password: fresh, confirm_new_password: fresh },
-      { origin: origin() },
-    );
+    const changed = await device.submitForm("/private/change-password", {
+      current_password: password,
+      new_password: fresh,
+      confirm_new_password: fresh,
+    });
     expect(changed.status).toBe(303);
     expect((await signIn(new Device(proxy.url), { username, password: fresh })).status).toBe(303);
   });
@@ -84,14 +83,15 @@ describe.skipIf(backend !== "postgres")("two instances on one PostgreSQL, behind
   it("a change through A signs the user out on B", async () => {
     const username = uniqueName("everywhere");
     const onA = await signUpAndIn(a.url, { username, password });
-    const onB = await signUpAndIn(b.url, { username, password });
+    const onB = new Device(b.url);
+    expect((await signIn(onB, { username, password })).status).toBe(303);
     expect((await onB.request("/private/change-password")).status).toBe(200);
     const fresh = "changed through instance A";
-    const changed = await onA.submitForm(
-      "/private/change-password",
-      { current_password: password, new_password: fresh, confirm_new_password: fresh },
-      { origin: origin() },
-    );
+    const changed = await onA.submitForm("/private/change-password", {
+      current_password: password,
+      new_password: fresh,
+      confirm_new_password: fresh,
+    });
     expect(changed.status).toBe(303);
     expect((await onB.request("/private/change-password")).status).toBe(302);
     expect((await signIn(new Device(b.url), { username, password })).status).toBe(401);
@@ -141,11 +141,12 @@ describe.skipIf(backend !== "postgres")("two instances on one PostgreSQL, behind
     expect(token).not.toBe("");
     const onB = deviceOn(b, onA);
     const fresh = "posted to the other instance";
-    const response = await onB.postForm(
-      "/private/change-password",
-      { csrf: token, current_password: password, new_password: fresh, confirm_new_password: fresh },
-      { origin: origin() },
-    );
+    const response = await onB.postForm("/private/change-password", {
+      csrf: token,
+      current_password: password,
+      new_password: fresh,
+      confirm_new_password: fresh,
+    });
     expect(response.status).toBe(303);
   });
 
@@ -165,7 +166,8 @@ describe.skipIf(backend !== "postgres")("two instances on one PostgreSQL, behind
     await new Promise((resolve) => setTimeout(resolve, 50));
     a.child.kill("SIGKILL");
     const outcomes = await Promise.allSettled(underWay);
-    expect(outcomes).toHaveLength(accounts.length);
+    // The kill really landed mid-stream: at least one change never got its answer.
+    expect(outcomes.some((outcome) => outcome.status === "rejected")).toBe(true);
 
     for (const username of accounts) {
       const old = (await signIn(new Device(b.url), { username, password })).status === 303;
