@@ -49,7 +49,7 @@ async function runPrimary(config: Config) {
     announced = true;
     const host = !address.address || address.address === "::" || address.address === "0.0.0.0" ? "localhost" : address.address;
     console.log(
-      `Change-password demo listening on http://${host}:${address.port} (${config.webConcurrency} workers, database: ${config.databasePath})`,
+      `Change-password demo listening on http://${host}:${address.port} (${config.webConcurrency} workers, database: ${describeDatabase(config)})`,
     );
   });
   cluster.on("exit", (worker, code, signal) => {
