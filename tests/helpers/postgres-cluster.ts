@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -128,8 +128,30 @@ function freePort(): Promise<number> {
   });
 }
 
-// pg_ctl hands -o to /bin/sh, so every value is single-quoted.
+// pg_ctl hands -o to /bin/sh (and the watchdog is a shell script), so every value is single-quoted.
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * pg_ctl detaches the server from us, so nothing ends it when the process that started it does:
+ * a Ctrl-C, a crash, a worker vitest kills, a forgotten afterAll. A detached shell looks once a
+ * second whether `ownerPid` is still there and, once it is not, stops the server and deletes the
+ * folder (a few tries: initdb may still be writing into it). An "exit" listener would not do:
+ * signals skip it, and in vitest's process it never runs after Ctrl-C (vitest's own listener
+ * exits on the spot). Kill the returned process once the cluster is destroyed.
+ */
+function cleanUpAfter(ownerPid: number, folder: string, pidFile: string, stopServer: [string, string[]]) {
+  const [file, args] = stopServer;
+  const stop = [file, ...args].map(shellQuote).join(" ");
+  const script = [
+    `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done`,
+    `[ -e ${shellQuote(pidFile)} ] && ${stop} >/dev/null 2>&1`,
+    `for try in 1 2 3 4 5; do rm -rf ${shellQuote(folder)} 2>/dev/null; [ -e ${shellQuote(folder)} ] || break; sleep 1; done`,
+  ].join("\n");
+  // cwd "/": the postgres user may not be allowed into ours, and the shell should hold no folder.
+  const child = spawn("/bin/sh", ["-c", script], { cwd: "/", detached: true, stdio: "ignore" });
+  child.unref();
+  return child;
+}
 
 /** Starts a fresh cluster. Throws with the tail of the server log if it cannot. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -149,7 +171,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const logSince = (offset: number) => (existsSync(logFile) ? readFileSync(logFile, "utf8").slice(offset) : "");
   const logSize = () => (existsSync(logFile) ? statSync(logFile).size : 0);
   const failure = (what: string, error: unknown, log: string) =>
-    new Error(`${what} failed: ${error instanceof Error ? error.message.trim() : String(error)}\n--- server log ---\n${log.trim().slice(-4000)}`, { cause: error });
+    new Error(`${what} in ${root} failed: ${error instanceof Error ? error.message.trim() : String(error)}\n--- server log ---\n${log.trim().slice(-4000)}`, { cause: error });
 
   let port = 0;
   let running = false;
@@ -165,17 +187,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
   };
 
-  const removeFolder = () => rmSync(root, { recursive: true, force: true });
-  // If the process ends without destroy() (a crashed run, a forgotten afterAll), the server must
-  // not outlive it: pg_ctl detaches it from us. Only synchronous work is possible in "exit".
-  const onExit = () => {
-    if (running) spawnSync(...command("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate"]), { cwd: root, stdio: "ignore" });
-    removeFolder();
+  const pidFile = join(dataDir, "postmaster.pid");
+  const watchdog = cleanUpAfter(process.pid, root, pidFile, command("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate"]));
+  // Stops whatever server runs on the folder, then deletes it. The pid file says whether one runs,
+  // not `running`: a start that timed out may still have left a server behind.
+  const destroy = async () => {
+    if (existsSync(pidFile)) await tool("pg_ctl", ["stop", "-w", "-t", String(pgCtlTimeoutSeconds), "-D", dataDir, "-m", "immediate"]);
+    running = false;
+    watchdog.kill();
+    rmSync(root, { recursive: true, force: true });
   };
 
   try {
     await tool("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C", "--no-instructions"]);
-    process.once("exit", onExit);
     // The port is free when we look, but another process can take it before the server binds it.
     for (let attempt = 1; !running; attempt++) {
       port = await freePort();
@@ -187,8 +211,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       }
     }
   } catch (error) {
-    onExit();
-    process.off("exit", onExit);
+    // The start's error is the one worth reporting; if this cleanup fails too, the watchdog retries.
+    await destroy().catch(() => {});
     throw error;
   }
 
@@ -210,10 +234,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     start: async () => {
       if (!running) await pgCtlStart();
     },
-    destroy: async () => {
-      await stop("immediate");
-      removeFolder();
-      process.off("exit", onExit);
-    },
+    destroy,
   };
 }

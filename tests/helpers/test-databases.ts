@@ -4,6 +4,10 @@ import pg from "pg";
 /**
  * One empty database per test file (or per test) on a shared PostgreSQL server, so files never
  * see each other's rows and nobody has to clean tables between tests: drop the database instead.
+ *
+ *   const server = inject("postgresUrl"); // null in the sqlite project
+ *   const database = await createTestDatabase(server); // in beforeAll, once server is a string; database.url for the app
+ *   afterAll(() => database.drop());
  */
 
 export type TestDatabase = {
