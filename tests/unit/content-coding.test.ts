@@ -53,9 +53,11 @@ describe("negotiateCoding (RFC 9110 §12.5.3)", () => {
   });
 
   it("reads a long hostile header in linear time", () => {
-    const header = `${"x;q=0.5, ".repeat(2000)}gzip`;
+    // 50,000 entries: linear work is a few milliseconds, quadratic work minutes. The bound only
+    // tells the two apart, with room for a busy machine; it measures no speed.
+    const header = `${"x;q=0.5, ".repeat(50_000)}gzip`;
     const started = performance.now();
     expect(negotiateCoding(header)).toBe("gzip");
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
