@@ -1,32 +1,8 @@
-import type { InsertUserResult, SetPasswordResult, UserRecord, UserStore } from "../store.js";
+import type { InsertUserResult, SetPasswordResult, UserStore } from "../store.js";
+import { toUserRecord, userColumns, type UserRow } from "../user-row.js";
 import { insertOutboxRow } from "./outbox.js";
 import { inTransaction, type PgPool } from "./pool.js";
 import { insertSessionRow } from "./sessions.js";
-
-type UserRow = {
-  id: string;
-  username: string;
-  email: string;
-  password_hash: string;
-  credential_version: number;
-  created_at: number;
-  password_changed_at: number | null;
-};
-
-const columns = "id, username, email, password_hash, credential_version, created_at, password_changed_at";
-
-function toRecord(row: UserRow | undefined): UserRecord | undefined {
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    passwordHash: row.password_hash,
-    credentialVersion: row.credential_version,
-    createdAt: row.created_at,
-    passwordChangedAt: row.password_changed_at,
-  };
-}
 
 /** The unique indexes of db/migrations/postgres/001_init.sql, by the column they guard. */
 const uniqueIndexes: Record<string, "username" | "email"> = { user_username_key: "username", user_email_key: "email" };
@@ -34,16 +10,16 @@ const uniqueIndexes: Record<string, "username" | "email"> = { user_username_key:
 export function createPostgresUsers(pool: PgPool): UserStore {
   return {
     async findById(id) {
-      const { rows } = await pool.query<UserRow>({ name: "user-by-id", text: `SELECT ${columns} FROM "user" WHERE id = $1`, values: [id] });
-      return toRecord(rows[0]);
+      const { rows } = await pool.query<UserRow>({ name: "user-by-id", text: `SELECT ${userColumns} FROM "user" WHERE id = $1`, values: [id] });
+      return toUserRecord(rows[0]);
     },
     async findByUsername(username) {
       const { rows } = await pool.query<UserRow>({
         name: "user-by-username",
-        text: `SELECT ${columns} FROM "user" WHERE lower(username) = lower($1)`,
+        text: `SELECT ${userColumns} FROM "user" WHERE lower(username) = lower($1)`,
         values: [username],
       });
-      return toRecord(rows[0]);
+      return toUserRecord(rows[0]);
     },
     async insert(user): Promise<InsertUserResult> {
       try {

@@ -1,38 +1,14 @@
-import type { InsertUserResult, SetPasswordInput, SetPasswordResult, UserRecord, UserStore } from "../store.js";
+import type { InsertUserResult, SetPasswordInput, SetPasswordResult, UserStore } from "../store.js";
+import { toUserRecord, userColumns, type UserRow } from "../user-row.js";
 import { retryWhileBusy } from "./busy.js";
 import type { SqliteDb } from "./database.js";
 import { outboxStatements } from "./outbox.js";
 import { sessionStatements } from "./sessions.js";
 
-type UserRow = {
-  id: string;
-  username: string;
-  email: string;
-  password_hash: string;
-  credential_version: number;
-  created_at: number;
-  password_changed_at: number | null;
-};
-
-const columns = "id, username, email, password_hash, credential_version, created_at, password_changed_at";
-
-function toRecord(row: UserRow | undefined): UserRecord | undefined {
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    passwordHash: row.password_hash,
-    credentialVersion: row.credential_version,
-    createdAt: row.created_at,
-    passwordChangedAt: row.password_changed_at,
-  };
-}
-
 /** Every query on users, on the SQLite file (better-sqlite3 is synchronous; the store's interface is not). */
 export function createSqliteUsers(db: SqliteDb): UserStore {
-  const byId = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE id = ?`);
-  const byUsername = db.prepare<[string], UserRow>(`SELECT ${columns} FROM user WHERE username = ?`);
+  const byId = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM user WHERE id = ?`);
+  const byUsername = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM user WHERE username = ?`);
   const insert = db.prepare(
     "INSERT INTO user (id, username, email, password_hash, created_at) VALUES (@id, @username, @email, @passwordHash, @createdAt)",
   );
@@ -73,11 +49,11 @@ export function createSqliteUsers(db: SqliteDb): UserStore {
 
   return {
     async findById(id) {
-      return retryWhileBusy(() => toRecord(byId.get(id)));
+      return retryWhileBusy(() => toUserRecord(byId.get(id)));
     },
     /** Case-insensitive: the column is COLLATE NOCASE. */
     async findByUsername(username) {
-      return retryWhileBusy(() => toRecord(byUsername.get(username)));
+      return retryWhileBusy(() => toUserRecord(byUsername.get(username)));
     },
     async insert(user) {
       return retryWhileBusy((): InsertUserResult => {
