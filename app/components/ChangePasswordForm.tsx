@@ -58,7 +58,7 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
         labels={{ password: "New password", confirmation: "Confirm new password" }}
         minPasswordLength={minPasswordLength}
         maxPasswordLength={maxPasswordLength}
-        userInputs={[username, email]}
+        owner={{ username, email }}
         errorFor={errorFor}
         onEdit={onEdit}
       />

@@ -91,7 +91,7 @@ export default function Register() {
         labels={{ password: "Password", confirmation: "Confirm password" }}
         minPasswordLength={minPasswordLength}
         maxPasswordLength={maxPasswordLength}
-        userInputs={[username, email]}
+        owner={{ username, email }}
         errorFor={errorFor}
         onEdit={onEdit}
       />

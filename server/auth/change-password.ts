@@ -2,7 +2,8 @@ import type { SessionsToEnd, UserRecord } from "../../db/users.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
 import { busy, fail, type Failure } from "./failures.js";
-import { checkPasswordContent, checkPasswordLength, exceedsByteCap, type PolicyFailureReason } from "./password-policy.js";
+import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
+import { exceedsByteCap } from "./password-text.js";
 import type { NewSession } from "./sessions.js";
 
 /**

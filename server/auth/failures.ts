@@ -51,6 +51,8 @@ export const failureCatalogue = {
     message: "Password must contain at least one visible character: a letter, digit, punctuation mark or symbol.",
   },
   common_password: { ...invalid, message: "This password is too common. Choose one that is harder to guess." },
+  /** zxcvbn rates it under the minimum score (password-strength.ts); its advice says what to do instead. */
+  too_guessable: { ...invalid, message: ({ advice }: { advice: string }) => `This password is too easy to guess. ${advice}`.trim() },
   same_as_username: { ...invalid, message: "Password must not be your username." },
   same_as_email: { ...invalid, message: "Password must not be your email address." },
   same_as_current: { ...invalid, message: "New password must be different from your current password." },
@@ -93,7 +95,16 @@ export const failureCatalogue = {
   },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
-} as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;
+} as const satisfies Record<
+  string,
+  | Entry<never>
+  | Entry<{ min: number }>
+  | Entry<{ max: number }>
+  | Entry<{ retryAfterSeconds: number }>
+  | Entry<{ username: string }>
+  | Entry<{ detail: string }>
+  | Entry<{ advice: string }>
+>;
 
 /** Seconds a client is asked to wait when the server is `busy`. */
 export const busyRetryAfterSeconds = 2;

@@ -45,6 +45,12 @@ const change = (attempt: Attempt, rules: Partial<AuthRules> = {}) =>
 
 const valid = { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" };
 
+/** Exactly 128 characters that zxcvbn rates strong (128 times "a" would now be refused as guessable). */
+const long128 = "eleven quiet otters juggle saffron lanterns beneath a crooked violet moon, while distant harbours hum forgotten shanties of brass".slice(0, 128);
+
+/** `count` different emoji: one emoji repeated is now refused as guessable. */
+const variedEmoji = (count: number) => Array.from({ length: count }, (_, i) => String.fromCodePoint(0x1f300 + ((i * 37) % 256))).join("");
+
 async function storedUser() {
   return (await fixture.users.findById(fixture.userId))!;
 }
@@ -75,8 +81,7 @@ describe("changePassword: each rule, with the seed's messages", () => {
     const long = "a".repeat(129);
     const result = await change({ currentPassword: current, newPassword: long, confirmNewPassword: long });
     expect(result).toMatchObject({ reason: "too_long", message: "Password must be at most 128 characters long." });
-    const exactly = "a".repeat(128);
-    expect(await change({ currentPassword: current, newPassword: exactly, confirmNewPassword: exactly })).toMatchObject({ ok: true });
+    expect(await change({ currentPassword: current, newPassword: long128, confirmNewPassword: long128 })).toMatchObject({ ok: true });
   });
 
   it("refuses a confirmation that differs, even only in case", async () => {
@@ -124,9 +129,23 @@ describe("changePassword: order of checks", () => {
   });
 });
 
+describe("changePassword: the strength judge", () => {
+  it.each(["aaaaaaaaaaaa", "111111111111", "password123456", "qwertyuiopasdf"])("refuses %j as too easy to guess, saying what to do", async (weak) => {
+    const result = await change({ currentPassword: current, newPassword: weak, confirmNewPassword: weak });
+    expect(result).toMatchObject({ ok: false, reason: "too_guessable", field: "newPassword" });
+    expect(!result.ok && result.message).toMatch(/^This password is too easy to guess\. .*Add another word or two\. Uncommon words are better\./);
+  });
+
+  it("counts the account's own names as easy guesses (zxcvbn alone rates this one strong)", async () => {
+    const result = await change({ currentPassword: current, newPassword: "Alice@Example.com!" });
+    expect(result).toMatchObject({ reason: "too_guessable" });
+    expect(!result.ok && result.message).toContain("It contains your username, your email address or the site's name.");
+  });
+});
+
 describe("changePassword: what counts as a character", () => {
   it("counts Unicode code points: twelve emoji are twelve characters", async () => {
-    const emoji = "🔑".repeat(12); // 24 UTF-16 code units
+    const emoji = "🔑🌵🎻🐙🚲🍋🧭🪁🦉🌋🎲🧩"; // 24 UTF-16 code units
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
     expect(await cheapHasher.verify((await storedUser()).passwordHash, emoji)).toBe(true);
   });
@@ -137,7 +156,7 @@ describe("changePassword: what counts as a character", () => {
   });
 
   it("counts code points for the maximum too", async () => {
-    const emoji = "🔑".repeat(100); // 200 code units, 100 code points: allowed
+    const emoji = variedEmoji(100); // 200 code units, 100 code points: allowed
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
   });
 
