@@ -25,16 +25,20 @@ export function NewPasswordFields(props: NewPasswordFieldsProps) {
   const hydrated = useHydrated();
   const [password, setPassword] = useState("");
   const [confirmation, setConfirmation] = useState("");
+  // While a field shows the server's message, its live hint would say the same again: it returns
+  // once the person types there.
+  const passwordError = errorFor(names.password);
+  const confirmationError = errorFor(names.confirmation);
   return (
     <>
       <Field
         label={`${labels.password} (${minPasswordLength} characters minimum)`}
         name={names.password}
         hint={`Use ${minPasswordLength} to ${maxPasswordLength} characters; spaces, emoji and any other characters are fine. A few uncommon words make a good password. Common or easily guessed passwords (like your username with a few digits) are not allowed.`}
-        error={errorFor(names.password)}
+        error={passwordError}
         reveal={labels.password.toLowerCase()}
         live={
-          hydrated ? (
+          hydrated && !passwordError ? (
             <StrengthMeter
               password={password}
               limits={{ minPasswordLength, maxPasswordLength }}
@@ -57,9 +61,9 @@ export function NewPasswordFields(props: NewPasswordFieldsProps) {
       <Field
         label={labels.confirmation}
         name={names.confirmation}
-        error={errorFor(names.confirmation)}
+        error={confirmationError}
         reveal={labels.confirmation.toLowerCase()}
-        live={hydrated && confirmation ? <MatchHint matches={confirmation === password} /> : null}
+        live={hydrated && confirmation && !confirmationError ? <MatchHint matches={confirmation === password} /> : null}
         inputProps={{
           type: "password",
           autoComplete: "new-password",

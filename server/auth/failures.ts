@@ -126,7 +126,15 @@ export type Failure<R extends FailureReason = FailureReason> = {
   field?: FieldName;
   /** With `rate_limited` and `too_many_registrations`: when to try again. */
   retryAfterSeconds?: number;
+  /**
+   * Every field the request got wrong, one failure each, this one first: forms show them all at
+   * once, next to their fields. Set by `fieldFailures` whenever a failure names a field.
+   */
+  fieldFailures?: FieldFailure[];
 };
+
+/** One wrong field of a request: its failure's reason and message. */
+export type FieldFailure = { field: FieldName; reason: FailureReason; message: string };
 
 type Extra = { field?: FieldName };
 type FailArgs<R extends FailureReason> = [ParamsOf<R>] extends [never] ? [extra?: Extra] : [params: ParamsOf<R> & Extra];
@@ -140,6 +148,19 @@ export function fail<R extends FailureReason>(reason: R, ...[details]: FailArgs<
   if (params.field !== undefined) failure.field = params.field;
   if (typeof params.retryAfterSeconds === "number") failure.retryAfterSeconds = params.retryAfterSeconds;
   return failure;
+}
+
+/**
+ * The failures a flow found in a request's fields (each naming its field, at most one per field),
+ * as the request's one failure: the first, in the order the flow checks (the seed's order, so the
+ * doors that give one message, the JSON door's `detail` and tRPC's message and reason, keep
+ * giving the seed's), carrying all of them in `fieldFailures`. Null when there are none.
+ */
+export function fieldFailures<R extends FailureReason>(found: readonly Failure<R>[]): Failure<R> | null {
+  const [first] = found;
+  if (!first) return null;
+  const all = found.flatMap(({ field, reason, message }) => (field ? [{ field, reason, message }] : []));
+  return { ...first, fieldFailures: all };
 }
 
 export function failureStatus(reason: FailureReason): number {

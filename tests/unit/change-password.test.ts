@@ -4,6 +4,7 @@ import type { AuthDependencies, AuthRules } from "../../server/auth/dependencies
 import { sessionIdOf } from "../../server/auth/sessions.js";
 import { authDependencies } from "../helpers/auth-dependencies.js";
 import { cheapHasher } from "../helpers/cheap-hasher.js";
+import { countingHasher } from "../helpers/counting-hasher.js";
 import { databaseWithUser } from "../helpers/database.js";
 
 /**
@@ -69,7 +70,8 @@ describe("changePassword: each rule, with the seed's messages", () => {
     ["confirmation", { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "" }, "confirmNewPassword"],
   ] as const)("refuses a missing %s", async (_name, input, field) => {
     const result = await change(input);
-    expect(result).toEqual({ ok: false, reason: "missing_fields", message: "Form is invalid. Missing one or more fields.", field });
+    const message = "Form is invalid. Missing one or more fields.";
+    expect(result).toEqual({ ok: false, reason: "missing_fields", message, field, fieldFailures: [{ field, reason: "missing_fields", message }] });
   });
 
   it("refuses a new password shorter than the minimum", async () => {
@@ -126,6 +128,55 @@ describe("changePassword: order of checks", () => {
   it("reports missing fields before the length", async () => {
     const result = await change({ currentPassword: "", newPassword: "short", confirmNewPassword: "short" });
     expect(result).toMatchObject({ reason: "missing_fields" });
+  });
+});
+
+describe("changePassword: every wrong field at once, the seed's first as the answer", () => {
+  const events = () => fixture.db.prepare("SELECT type, reason FROM auth_event").all();
+
+  it("reports a short new password, a mismatch and a wrong current password together, in the seed's order", async () => {
+    const result = await change({ currentPassword: "wrong", newPassword: "short", confirmNewPassword: "other" });
+    expect(result).toMatchObject({ ok: false, reason: "too_short", message: "Password must be at least 12 characters long.", field: "newPassword" });
+    expect(!result.ok && result.fieldFailures).toEqual([
+      { field: "newPassword", reason: "too_short", message: "Password must be at least 12 characters long." },
+      { field: "confirmNewPassword", reason: "mismatch", message: "Passwords do not match." },
+      { field: "currentPassword", reason: "incorrect_password", message: "Incorrect password." },
+    ]);
+    // The audit trail records the wrong password, what the lockout policy watches for.
+    expect(events()).toEqual([{ type: "password_change_failed", reason: "incorrect_password" }]);
+  });
+
+  it("reports every missing field, and the guessable new password beside a missing current one", async () => {
+    const missing = await change({ currentPassword: "", newPassword: "", confirmNewPassword: "" });
+    expect(!missing.ok && missing.fieldFailures?.map(({ field, reason }) => [field, reason])).toEqual([
+      ["currentPassword", "missing_fields"],
+      ["newPassword", "missing_fields"],
+      ["confirmNewPassword", "missing_fields"],
+    ]);
+    const weak = await change({ currentPassword: "", newPassword: "password123456", confirmNewPassword: "password123456" });
+    expect(weak).toMatchObject({ reason: "missing_fields", field: "currentPassword" });
+    expect(!weak.ok && weak.fieldFailures?.map(({ field, reason }) => [field, reason])).toEqual([
+      ["currentPassword", "missing_fields"],
+      ["newPassword", "too_guessable"],
+    ]);
+  });
+
+  it("checks the current password even when the new one is refused, counting a wrong one", async () => {
+    const counting = countingHasher();
+    const withCounting = { ...deps, passwords: counting.hasher };
+    const result = await changePassword(withCounting, asOwner({ currentPassword: "not it at all", newPassword: "aaaaaaaaaaaa" }));
+    expect(!result.ok && result.fieldFailures?.map(({ reason }) => reason)).toEqual(["too_guessable", "incorrect_password"]);
+    expect(counting.calls).toEqual({ verify: 1, hash: 0 });
+    const right = await changePassword(withCounting, asOwner({ currentPassword: current, newPassword: "aaaaaaaaaaaa" }));
+    expect(!right.ok && right.fieldFailures?.map(({ reason }) => reason)).toEqual(["too_guessable"]);
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, current)).toBe(true);
+  });
+
+  it("does not spend a hash on the current password while the line of hashes is full: the field failures answer", async () => {
+    const counting = countingHasher({ ...cheapHasher, overloaded: () => true });
+    const result = await changePassword({ ...deps, passwords: counting.hasher }, asOwner({ currentPassword: "not it at all", newPassword: "short" }));
+    expect(result).toMatchObject({ reason: "too_short", fieldFailures: [{ field: "newPassword", reason: "too_short" }] });
+    expect(counting.calls.verify).toBe(0);
   });
 });
 
