@@ -18,9 +18,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const password = "original password 1";
-const guessable = failureCatalogue.too_guessable.message({
-  advice: "This is similar to a commonly used password. Add another word or two. Uncommon words are better.",
-});
+const guessable =
+  "This password is too easy to guess. This is similar to a commonly used password. Add another word or two. Uncommon words are better.";
 
 /** What a person sees: the page without its scripts (Remix repeats the action's data in one for hydration). */
 function visible(html: string): string {

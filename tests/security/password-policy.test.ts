@@ -99,9 +99,8 @@ afterAll(() => server.close());
 
 const password = "original password 1";
 
-const guessable = failureCatalogue.too_guessable.message({
-  advice: "This is similar to a commonly used password. Add another word or two. Uncommon words are better.",
-});
+const guessable =
+  "This password is too easy to guess. This is similar to a commonly used password. Add another word or two. Uncommon words are better.";
 
 describe.each(doors)("the policy through the $name door", (door) => {
   it.each([
