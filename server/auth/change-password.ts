@@ -1,7 +1,7 @@
 import type { SessionsToEnd, UserRecord } from "../../db/users.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
-import { busy, fail, fieldFailures, type Failure } from "./failures.js";
+import { busy, fail, failureOfFields, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
 import { exceedsByteCap } from "./password-text.js";
 import type { NewSession } from "./sessions.js";
@@ -130,7 +130,7 @@ async function attemptChange(
       : await deps.users.findByUsername(authority.username);
   if (!user) {
     const gone = authority.by === "owner" ? fail("unknown_user") : fail("no_such_user", { username: authority.username });
-    return fieldFailures(found) ?? gone;
+    return failureOfFields(found) ?? gone;
   }
 
   if (newPassword !== "" && !length) {
@@ -140,7 +140,7 @@ async function attemptChange(
 
   if (authority.by === "owner") {
     // The password changed after this request was authenticated: say so rather than "incorrect".
-    if (user.credentialVersion !== authority.session.credentialVersion) return fieldFailures(found) ?? fail("conflict");
+    if (user.credentialVersion !== authority.session.credentialVersion) return failureOfFields(found) ?? fail("conflict");
     // The current password is checked even when the new one is already refused, so that a person
     // learns both at once instead of one per attempt. It costs what the next attempt would have
     // cost anyway (one hash and, if wrong, one point on the lockout counters, which is what a
@@ -150,12 +150,12 @@ async function attemptChange(
     if (currentPassword !== "") {
       const refusal = await verifyCurrentPassword(deps, user, authority);
       if (refusal?.reason === "incorrect_password") found.push(refusal);
-      else if (refusal) return fieldFailures(found) ?? refusal;
+      else if (refusal) return failureOfFields(found) ?? refusal;
     }
-    const failure = fieldFailures(found);
+    const failure = failureOfFields(found);
     if (failure) return failure;
   } else {
-    const failure = fieldFailures(found);
+    const failure = failureOfFields(found);
     if (failure) return failure;
     if (await deps.passwords.verify(user.passwordHash, newPassword)) return fail("same_as_current", { field: "newPassword" });
   }

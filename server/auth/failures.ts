@@ -128,7 +128,7 @@ export type Failure<R extends FailureReason = FailureReason> = {
   retryAfterSeconds?: number;
   /**
    * Every field the request got wrong, one failure each, this one first: forms show them all at
-   * once, next to their fields. Set by `fieldFailures` whenever a failure names a field.
+   * once, next to their fields. Set by `failureOfFields`, through which the flows report them.
    */
   fieldFailures?: FieldFailure[];
 };
@@ -156,7 +156,7 @@ export function fail<R extends FailureReason>(reason: R, ...[details]: FailArgs<
  * doors that give one message, the JSON door's `detail` and tRPC's message and reason, keep
  * giving the seed's), carrying all of them in `fieldFailures`. Null when there are none.
  */
-export function fieldFailures<R extends FailureReason>(found: readonly Failure<R>[]): Failure<R> | null {
+export function failureOfFields<R extends FailureReason>(found: readonly Failure<R>[]): Failure<R> | null {
   const [first] = found;
   if (!first) return null;
   const all = found.flatMap(({ field, reason, message }) => (field ? [{ field, reason, message }] : []));

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
-import { busy, fail, fieldFailures, type Failure } from "./failures.js";
+import { busy, fail, failureOfFields, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
 
 export type RegisterInput = {
@@ -58,7 +58,7 @@ export async function register(deps: AuthDependencies, input: RegisterInput): Pr
     const content = checkPasswordContent(input.password, { limits: deps.rules, username: input.username, email: input.email });
     if (content) found.push({ ...content, field: "password" });
   }
-  const failure = fieldFailures(found);
+  const failure = failureOfFields(found);
   if (failure) return failure;
 
   // A flood of registrations must not queue up hashes for everyone: past the line's limit, 503.
