@@ -21,8 +21,8 @@ export type Score = 0 | 1 | 2 | 3 | 4;
  * policy holds an online attacker to 100 guesses a day per account, so the score is for the other
  * attacker, one holding a copy of the hashes: at our Argon2id cost 10⁸ guesses take about 9 days
  * of our two-core test machine (130 hashes a second) for one account, where score 2's 10⁶ take 2
- * hours. Score 4 (10¹⁰) would also refuse good three-word phrases like "new password 12".
- * Documented in the README (Security: password policy).
+ * hours. Score 4 (10¹⁰) would also refuse many passphrases of three everyday words. Documented in
+ * the README (Security: password policy).
  */
 export const minimumScore = 3;
 
@@ -63,10 +63,11 @@ export const anotherWordAdvice = "Add another word or two. Uncommon words are be
 export const siteName = "Change Password Demo";
 
 // zxcvbn's cost grows with a password's length and with its l33t readings ("DOS when run server
-// side", zxcvbn-ts issue #164, fixed by these two options): 128 characters with the defaults took
-// up to 400 ms of the event loop on our two-core machine, the first 64 with 10 l33t readings take
-// under 25 ms. A strong start makes a strong password, so judging only the start never accepts a
-// weak one; it refuses the odd password that is weak for 64 characters and strong after.
+// side", zxcvbn-ts issue #164, answered by these two options): 128 characters took up to 400 ms of
+// the event loop with the defaults on our busy two-core machine; the first 64 characters with 10
+// l33t readings take about 20 ms at worst, a typical passphrase 1 to 2 ms. A weak start is refused
+// whatever follows (the odd password weak for 64 characters and strong after is refused too), and
+// fewer l33t readings can rate a heavily l33t-spelt password a little higher than the defaults.
 const judgedLength = 64;
 const l33tReadings = 10;
 
