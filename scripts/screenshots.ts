@@ -28,7 +28,7 @@ try {
   await page.getByLabel("Confirm new password").fill("battery staple 2");
   await page.getByText(/^Strength:/).waitFor();
   await page.getByRole("button", { name: "Change password" }).click();
-  await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+  await page.locator("#field-current_password-error").getByText("Incorrect password.").waitFor();
   await page.screenshot({ path: `${out}/change-password-error.png` });
 
   await page.getByLabel("Current password").fill(password);

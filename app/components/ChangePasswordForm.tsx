@@ -1,7 +1,7 @@
 import { Form } from "@remix-run/react";
 import { changePasswordFields } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
-import { useFieldErrors } from "~/lib/use-field-errors";
+import { useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-field-errors";
 import { ErrorSummary } from "./ErrorSummary";
 import { Field } from "./Field";
 import { NewPasswordFields } from "./NewPasswordFields";
@@ -17,32 +17,45 @@ export type ChangePasswordFormProps = {
   afterChangeHint: string;
   /** The session-bound CSRF token; the form must send it back as `csrf`. */
   formToken: string | null;
-  /** The last failed attempt: its message and the field it concerns (never a password). */
-  error?: { message: string; field: string | null } | null;
+  /**
+   * The last failed attempt (never a password): its message, the field it concerns and, when
+   * several fields were wrong, each one's message in `fieldErrors`.
+   */
+  error?: FormFailure | null;
 };
+
+const labels = { current: "Current password", password: "New password", confirmation: "Confirm new password" };
+
+/** The three fields in the page's order, for the error summary's links. */
+const fields: FormFields = [
+  { field: "currentPassword", name: changePasswordFields.currentPassword, label: labels.current },
+  { field: "newPassword", name: changePasswordFields.newPassword, label: labels.password },
+  { field: "confirmNewPassword", name: changePasswordFields.confirmNewPassword, label: labels.confirmation },
+];
 
 /**
  * The change-password form. It is the one piece an app replaces to change the page's look (the
  * seed's `template_path`): keep the field names, the hidden `csrf` input and `method="post"`, and
  * the rest is yours. Everything works without JavaScript; with it come show/hide toggles, a
- * strength meter, a live match hint, and errors that clear as the user types.
+ * strength meter, a live match hint, and errors that clear as the user types. Every wrong field
+ * shows its message next to it, once; the summary at the top links to them.
  */
 export function ChangePasswordForm(props: ChangePasswordFormProps) {
   const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error } = props;
   const onSubmit = useSingleSubmit();
-  const { summary, errorFor, onEdit } = useFieldErrors(error, changePasswordFields);
+  const { summary, errorFor, onEdit } = useFieldErrors(error, fields);
 
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Change Password</h1>
       <p>{`Signed in as ${username}.`}</p>
       {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
-      <ErrorSummary message={summary} revision={error} />
+      <ErrorSummary {...summary} revision={error} />
       <input type="hidden" name={formTokenField} value={formToken ?? ""} />
       {/* Tells password managers which account's saved password to update. */}
       <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       <Field
-        label="Current password"
+        label={labels.current}
         name={changePasswordFields.currentPassword}
         error={errorFor(changePasswordFields.currentPassword)}
         reveal="current password"
@@ -55,10 +68,10 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
       />
       <NewPasswordFields
         names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
-        labels={{ password: "New password", confirmation: "Confirm new password" }}
+        labels={labels}
         minPasswordLength={minPasswordLength}
         maxPasswordLength={maxPasswordLength}
-        userInputs={[username, email]}
+        owner={{ username, email }}
         errorFor={errorFor}
         onEdit={onEdit}
       />

@@ -1,30 +1,56 @@
 import { useEffect, useState } from "react";
-import type { Score } from "~/lib/password-strength";
+import type { PasswordLimits, PasswordOwner, StrengthRefusal, Verdict } from "../../server/auth/password-strength";
 
-const labels = ["Very weak", "Weak", "Fair", "Good", "Strong"];
+/** What the meter says of a password the server will refuse: never a word of praise. */
+const refusals: Record<StrengthRefusal, { label: string; advice: (limits: PasswordLimits) => string }> = {
+  too_short: { label: "Too short", advice: ({ minPasswordLength }) => `Use at least ${minPasswordLength} characters.` },
+  too_long: { label: "Too long", advice: ({ maxPasswordLength }) => `Use at most ${maxPasswordLength} characters.` },
+  invalid_characters: { label: "Not usable", advice: () => "Remove control characters and broken or unassigned characters." },
+  no_visible_character: { label: "Not usable", advice: () => "Add a letter, digit, punctuation mark or symbol." },
+  common_password: { label: "Too common", advice: () => "Choose one that is harder to guess." },
+  same_as_username: { label: "Too easy to guess", advice: () => "It is your username." },
+  same_as_email: { label: "Too easy to guess", advice: () => "It is your email address." },
+  too_guessable: { label: "Too easy to guess", advice: () => "Add another word or two." },
+};
 
-/** A guide while typing a new password (JavaScript only). zxcvbn arrives with the first keystroke. */
-export function StrengthMeter({ password, userInputs, id }: { password: string; userInputs: string[]; id: string }) {
-  const [strength, setStrength] = useState<Score | null>(null);
-  const inputs = userInputs.join("\u0000");
+/** A password the server accepts has a score of 3 or 4 (password-strength.ts: `minimumScore`). */
+const praise: Record<number, string> = { 3: "Good", 4: "Strong" };
+
+/**
+ * The verdict the server will give, while typing a new password (JavaScript only): the judge and
+ * its dictionaries arrive with the first keystroke. A refusal comes with what to do instead.
+ */
+export function StrengthMeter({ password, limits, owner, id }: { password: string; limits: PasswordLimits; owner: PasswordOwner; id: string }) {
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
+  const { minPasswordLength, maxPasswordLength } = limits;
+  const { username, email } = owner;
   useEffect(() => {
     if (!password) {
-      setStrength(null);
+      setVerdict(null);
       return;
     }
     let current = true;
-    void import("~/lib/password-strength").then(({ estimateStrength }) => {
-      if (current) setStrength(estimateStrength(password, inputs.split("\u0000")));
+    void import("../../server/auth/password-strength").then(({ judgePassword }) => {
+      if (current) setVerdict(judgePassword(password, { minPasswordLength, maxPasswordLength }, { username, email }));
     });
     return () => {
       current = false;
     };
-  }, [password, inputs]);
-  if (!password || strength === null) return <p className="strength" id={id} aria-live="polite" />;
+  }, [password, minPasswordLength, maxPasswordLength, username, email]);
+  if (!password || verdict === null) return <p className="strength" id={id} aria-live="polite" />;
+  const label = verdict.acceptable ? (praise[verdict.score] ?? "Good") : refusals[verdict.reason].label;
+  const advice = verdict.acceptable ? null : (verdict.advice ?? refusals[verdict.reason].advice(limits));
   return (
     <p className="strength" id={id} aria-live="polite">
-      <meter min={0} max={4} low={2} high={3} optimum={4} value={strength} aria-label="Password strength" />{" "}
-      <span>{`Strength: ${labels[strength]}.`}</span>
+      {/* Red below the accepted score, amber at it, green above. */}
+      <meter min={0} max={4} low={2.5} high={3.5} optimum={4} value={verdict.score} aria-label="Password strength" />{" "}
+      <span>{`Strength: ${label}.`}</span>
+      {advice ? (
+        <>
+          {" "}
+          <span className="advice">{advice}</span>
+        </>
+      ) : null}
     </p>
   );
 }

@@ -47,8 +47,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (failure.reason === "not_signed_in" || failure.reason === "unknown_user") {
     throw redirect(loginRedirectUrl(loginUrl, pagePath));
   }
-  // Only the message and which field it concerns: no password goes back into the page.
-  return json({ message: failure.message, field: failure.field ?? null }, result.status);
+  // The messages and the fields they concern, every wrong one: no password goes back into the page.
+  const fieldErrors = (failure.fieldFailures ?? []).map(({ field, message }) => ({ field, message }));
+  return json({ message: failure.message, field: failure.field ?? null, fieldErrors }, result.status);
 }
 
 export default function ChangePasswordPage() {

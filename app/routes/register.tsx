@@ -5,7 +5,7 @@ import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { NewPasswordFields } from "~/components/NewPasswordFields";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
-import { useFieldErrors } from "~/lib/use-field-errors";
+import { useFieldErrors, type FormFields } from "~/lib/use-field-errors";
 import { useState, type FormEvent } from "react";
 import { readForm } from "~/lib/http";
 
@@ -31,25 +31,35 @@ export async function action({ request, context }: ActionFunctionArgs) {
   };
   const result = await context.call((trpc) => trpc.auth.register(input));
   if (result.ok) return redirect(context.config.loginUrl, 303);
-  // Username and email go back into the form; passwords never do.
+  const { message, field, fieldFailures = [] } = result.failure;
+  // Every wrong field's message; username and email go back into the form; passwords never do.
   return json(
-    { message: result.failure.message, field: result.failure.field ?? null, username: input.username, email: input.email },
+    {
+      message,
+      field: field ?? null,
+      fieldErrors: fieldFailures.map((failure) => ({ field: failure.field, message: failure.message })),
+      username: input.username,
+      email: input.email,
+    },
     result.status,
   );
 }
 
-const fieldNames: Record<string, string> = {
-  username: "username",
-  email: "email",
-  password: "password",
-  confirmPassword: "confirm_password",
-};
+const labels = { password: "Password", confirmation: "Confirm password" };
+
+/** The seed's register fields in the page's order, for the error summary's links. */
+const fields: FormFields = [
+  { field: "username", name: "username", label: "Username" },
+  { field: "email", name: "email", label: "Email" },
+  { field: "password", name: "password", label: labels.password },
+  { field: "confirmPassword", name: "confirm_password", label: labels.confirmation },
+];
 
 export default function Register() {
   const { minPasswordLength, maxPasswordLength } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const onSubmit = useSingleSubmit();
-  const { summary, errorFor, onEdit } = useFieldErrors(failure, fieldNames);
+  const { summary, errorFor, onEdit } = useFieldErrors(failure, fields);
   const [username, setUsername] = useState(failure?.username ?? "");
   const [email, setEmail] = useState(failure?.email ?? "");
   // Both feed the strength meter (a password like the username is weak) and clear their own error.
@@ -60,7 +70,7 @@ export default function Register() {
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Register</h1>
-      <ErrorSummary message={summary} revision={failure} />
+      <ErrorSummary {...summary} revision={failure} />
       <Field
         label="Username"
         name="username"
@@ -88,10 +98,10 @@ export default function Register() {
       />
       <NewPasswordFields
         names={{ password: "password", confirmation: "confirm_password" }}
-        labels={{ password: "Password", confirmation: "Confirm password" }}
+        labels={labels}
         minPasswordLength={minPasswordLength}
         maxPasswordLength={maxPasswordLength}
-        userInputs={[username, email]}
+        owner={{ username, email }}
         errorFor={errorFor}
         onEdit={onEdit}
       />

@@ -1,8 +1,9 @@
 import type { SessionsToEnd, UserRecord } from "../../db/store.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies, AuthRules } from "./dependencies.js";
-import { busy, fail, type Failure } from "./failures.js";
-import { checkPasswordContent, checkPasswordLength, exceedsByteCap, type PolicyFailureReason } from "./password-policy.js";
+import { busy, fail, failureOfFields, type Failure } from "./failures.js";
+import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
+import { exceedsByteCap } from "./password-text.js";
 import type { NewSession } from "./sessions.js";
 
 /**
@@ -10,9 +11,10 @@ import type { NewSession } from "./sessions.js";
  * clients, `npm run passwd`) calls this one function and only translates what it returns.
  *
  * Rules → verify → hash → atomic swap → audit → notice → what becomes of each device. The seed's
- * checks keep its order (read only, missing field, length, mismatch, wrong password) and stop at
- * the first failure; ours follow the mismatch check. Everything that costs nothing comes before
- * the rate limiter and the hash, so malformed requests never occupy either.
+ * checks keep its order (read only, missing field, length, mismatch, wrong password); ours follow
+ * the mismatch check. Every field is checked and every wrong one reported (a form shows them all
+ * at once), the first in that order being the request's failure, the seed's answer. Everything
+ * that costs nothing comes before the rate limiter and the hash.
  */
 
 /** Who vouches for the change: the owner with their current password, or an administrator. */
@@ -73,9 +75,12 @@ export async function changePassword(deps: AuthDependencies, input: ChangePasswo
   const { authority } = input;
   const requester = authority.by === "owner" ? authority.requester : null;
   if (!result.ok) {
+    // A wrong current password is what the audit trail watches for (guessing), so it is the
+    // recorded reason even when the request's first failure was about the new password.
+    const guessedWrong = result.fieldFailures?.some((failure) => failure.reason === "incorrect_password");
     await deps.events.record({
       type: result.reason === "rate_limited" ? "rate_limited" : "password_change_failed",
-      reason: result.reason,
+      reason: guessedWrong ? "incorrect_password" : result.reason,
       userId: authority.by === "owner" ? authority.session.userId : null,
       requester,
     });
@@ -102,33 +107,54 @@ async function attemptChange(
   if (rules.readOnly) return fail("read_only");
 
   const currentPassword = authority.by === "owner" ? authority.currentPassword : undefined;
-  if (currentPassword === "") return fail("missing_fields", { field: "currentPassword" });
-  if (newPassword === "") return fail("missing_fields", { field: "newPassword" });
-  if (confirmNewPassword === "") return fail("missing_fields", { field: "confirmNewPassword" });
 
-  const length = checkPasswordLength(newPassword, rules);
-  if (length) return { ...length, field: "newPassword" };
-  // Exact comparison: case and whitespace matter.
-  if (confirmNewPassword !== undefined && confirmNewPassword !== newPassword) {
-    return fail("mismatch", { field: "confirmNewPassword" });
+  // Every field is checked and every problem kept, in the seed's order, so a form can show them
+  // all at once while the first stays the request's answer for the doors that give one message.
+  const found: Failure<ChangePasswordFailureReason>[] = [];
+  if (currentPassword === "") found.push(fail("missing_fields", { field: "currentPassword" }));
+  if (newPassword === "") found.push(fail("missing_fields", { field: "newPassword" }));
+  if (confirmNewPassword === "") found.push(fail("missing_fields", { field: "confirmNewPassword" }));
+  const length = newPassword === "" ? null : checkPasswordLength(newPassword, rules);
+  if (length) found.push({ ...length, field: "newPassword" });
+  // Exact comparison: case and whitespace matter. A confirmation of nothing is not a mismatch.
+  if (newPassword !== "" && confirmNewPassword && confirmNewPassword !== newPassword) {
+    found.push(fail("mismatch", { field: "confirmNewPassword" }));
   }
 
   const user =
     authority.by === "owner"
       ? await deps.users.findById(authority.session.userId)
       : await deps.users.findByUsername(authority.username);
-  if (!user) return authority.by === "owner" ? fail("unknown_user") : fail("no_such_user", { username: authority.username });
+  if (!user) {
+    const gone = authority.by === "owner" ? fail("unknown_user") : fail("no_such_user", { username: authority.username });
+    return failureOfFields(found) ?? gone;
+  }
 
-  const content = checkPasswordContent(newPassword, { limits: rules, username: user.username, email: user.email, currentPassword });
-  if (content) return { ...content, field: "newPassword" };
+  if (newPassword !== "" && !length) {
+    const content = checkPasswordContent(newPassword, { limits: rules, username: user.username, email: user.email, currentPassword });
+    if (content) found.push({ ...content, field: "newPassword" });
+  }
 
   if (authority.by === "owner") {
     // The password changed after this request was authenticated: say so rather than "incorrect".
-    if (user.credentialVersion !== authority.session.credentialVersion) return fail("conflict");
-    const refusal = await verifyCurrentPassword(deps, user, authority);
-    if (refusal) return refusal;
-  } else if (await deps.passwords.verify(user.passwordHash, newPassword)) {
-    return fail("same_as_current", { field: "newPassword" });
+    if (user.credentialVersion !== authority.session.credentialVersion) return failureOfFields(found) ?? fail("conflict");
+    // The current password is checked even when the new one is already refused, so that a person
+    // learns both at once instead of one per attempt. It costs what the next attempt would have
+    // cost anyway (one hash and, if wrong, one point on the lockout counters, which is what a
+    // wrong password should cost whatever else the request holds), and it is counted before it
+    // is checked like every other check. Past the limit, or with the line of hashes full, the
+    // field failures are the answer: the password was not checked, and they come first.
+    if (currentPassword !== "") {
+      const refusal = await verifyCurrentPassword(deps, user, authority);
+      if (refusal?.reason === "incorrect_password") found.push(refusal);
+      else if (refusal) return failureOfFields(found) ?? refusal;
+    }
+    const failure = failureOfFields(found);
+    if (failure) return failure;
+  } else {
+    const failure = failureOfFields(found);
+    if (failure) return failure;
+    if (await deps.passwords.verify(user.passwordHash, newPassword)) return fail("same_as_current", { field: "newPassword" });
   }
 
   const passwordHash = await deps.passwords.hash(newPassword);

@@ -2,7 +2,7 @@ import type { UserStore } from "../../db/store.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
-import type { PasswordLimits } from "./password-policy.js";
+import type { PasswordLimits } from "./password-strength.js";
 import type { PasswordHasher } from "./passwords.js";
 import type { SessionService } from "./sessions.js";
 import type { Throttle } from "./throttle.js";

@@ -51,6 +51,8 @@ export const failureCatalogue = {
     message: "Password must contain at least one visible character: a letter, digit, punctuation mark or symbol.",
   },
   common_password: { ...invalid, message: "This password is too common. Choose one that is harder to guess." },
+  /** zxcvbn rates it under the minimum score (password-strength.ts); its advice says what to do instead. */
+  too_guessable: { ...invalid, message: ({ advice }: { advice: string }) => `This password is too easy to guess. ${advice}`.trim() },
   same_as_username: { ...invalid, message: "Password must not be your username." },
   same_as_email: { ...invalid, message: "Password must not be your email address." },
   same_as_current: { ...invalid, message: "New password must be different from your current password." },
@@ -93,7 +95,16 @@ export const failureCatalogue = {
   },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
-} as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;
+} as const satisfies Record<
+  string,
+  | Entry<never>
+  | Entry<{ min: number }>
+  | Entry<{ max: number }>
+  | Entry<{ retryAfterSeconds: number }>
+  | Entry<{ username: string }>
+  | Entry<{ detail: string }>
+  | Entry<{ advice: string }>
+>;
 
 /** Seconds a client is asked to wait when the server is `busy`. */
 export const busyRetryAfterSeconds = 2;
@@ -115,7 +126,15 @@ export type Failure<R extends FailureReason = FailureReason> = {
   field?: FieldName;
   /** With `rate_limited` and `too_many_registrations`: when to try again. */
   retryAfterSeconds?: number;
+  /**
+   * Every field the request got wrong, one failure each, this one first: forms show them all at
+   * once, next to their fields. Set by `failureOfFields`, through which the flows report them.
+   */
+  fieldFailures?: FieldFailure[];
 };
+
+/** One wrong field of a request: its failure's reason and message. */
+export type FieldFailure = { field: FieldName; reason: FailureReason; message: string };
 
 type Extra = { field?: FieldName };
 type FailArgs<R extends FailureReason> = [ParamsOf<R>] extends [never] ? [extra?: Extra] : [params: ParamsOf<R> & Extra];
@@ -129,6 +148,19 @@ export function fail<R extends FailureReason>(reason: R, ...[details]: FailArgs<
   if (params.field !== undefined) failure.field = params.field;
   if (typeof params.retryAfterSeconds === "number") failure.retryAfterSeconds = params.retryAfterSeconds;
   return failure;
+}
+
+/**
+ * The failures a flow found in a request's fields (each naming its field, at most one per field),
+ * as the request's one failure: the first, in the order the flow checks (the seed's order, so the
+ * doors that give one message, the JSON door's `detail` and tRPC's message and reason, keep
+ * giving the seed's), carrying all of them in `fieldFailures`. Null when there are none.
+ */
+export function failureOfFields<R extends FailureReason>(found: readonly Failure<R>[]): Failure<R> | null {
+  const [first] = found;
+  if (!first) return null;
+  const all = found.flatMap(({ field, reason, message }) => (field ? [{ field, reason, message }] : []));
+  return { ...first, fieldFailures: all };
 }
 
 export function failureStatus(reason: FailureReason): number {

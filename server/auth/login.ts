@@ -2,7 +2,7 @@ import type { UserRecord } from "../../db/store.js";
 import { knownDeviceFor, type Account, type Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
 import { busy, fail, type Failure } from "./failures.js";
-import { exceedsByteCap } from "./password-policy.js";
+import { exceedsByteCap } from "./password-text.js";
 import type { NewSession } from "./sessions.js";
 
 export type SignInInput = { username: string; password: string; requester: Requester };

@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Argon2id } from "oslo/password";
+// NFKC before hashing and verifying, the same way (password-text.ts says why).
+import { normalizePassword } from "./password-text.js";
 
 /**
  * Password hashing, the one module that knows about oslo (deprecated upstream; replacing it
@@ -25,15 +27,6 @@ export type PasswordHasher = {
 
 /** About half a second of waiting at this machine's hash rate (≈100 hashes/s on two cores). */
 const defaultQueueLimit = 48;
-
-/**
- * NFKC, the same way when setting and verifying, so "é" typed as one code point or as "e" plus a
- * combining accent is the same password (NIST 800-63B). oslo does it too; doing it here keeps the
- * guarantee if oslo is replaced.
- */
-export function normalizePassword(password: string): string {
-  return password.normalize("NFKC");
-}
 
 /**
  * At most `limit` hashes at once, the rest wait in line. Many more hashes than cores do not finish
@@ -106,11 +99,4 @@ export function createPasswordHasher(options: HasherOptions = {}): PasswordHashe
       await verify(await dummyHash, password);
     },
   };
-}
-
-/** Length as people count it: Unicode code points, so three emoji are 3 characters, not 6. */
-export function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }

@@ -42,7 +42,7 @@ const t = initTRPC.context<Context>().create({
     const data: AppErrorData = {
       reason: failure?.reason ?? null,
       field: failure?.field ?? null,
-      fieldErrors: zodError ? (z.flattenError(zodError).fieldErrors as Partial<Record<InputField, string[]>>) : null,
+      fieldErrors: zodError ? (z.flattenError(zodError).fieldErrors as Partial<Record<InputField, string[]>>) : fieldErrorsOf(failure),
       retryAfterSeconds: failure?.retryAfterSeconds ?? null,
     };
     return {
@@ -53,6 +53,13 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
+
+/** A flow's wrong fields in zod's shape (one message each), so a client reads both the same way. */
+function fieldErrorsOf(failure: Failure | null): AppErrorData["fieldErrors"] {
+  const all = failure?.fieldFailures ?? (failure?.field ? [{ field: failure.field, message: failure.message }] : []);
+  if (all.length === 0) return null;
+  return Object.fromEntries(all.map(({ field, message }) => [field, [message]]));
+}
 
 function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -103,7 +103,10 @@ describe.each([
       await pending.waitFor();
       await expect(pending.isDisabled()).resolves.toBe(true);
     }
-    await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+    // The summary links to the field; the message stands next to the field, once.
+    await page.getByRole("alert").getByRole("link", { name: "Current password" }).waitFor();
+    await page.locator("#field-current_password-error").getByText("Incorrect password.").waitFor();
+    await expect(page.getByText("Incorrect password.").count()).resolves.toBe(1);
     await expect(page.getByLabel("Current password").getAttribute("aria-invalid")).resolves.toBe("true");
     // No password comes back into the page.
     await expect(page.getByLabel("Current password").inputValue()).resolves.toBe(javaScriptEnabled ? "not my password" : "");

@@ -56,8 +56,21 @@ async function submitWrongCurrentPassword(page: Page) {
   await page.getByLabel(/^New password/).fill("a brand new password");
   await page.getByLabel("Confirm new password").fill("a brand new password");
   await page.getByRole("button", { name: "Change password" }).click();
-  await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+  await page.getByRole("alert").getByRole("link", { name: "Current password" }).waitFor();
+  await page.locator("#field-current_password-error").getByText("Incorrect password.").waitFor();
 }
+
+/** Every field wrong at once: a wrong current password, a guessable new one, a confirmation that differs. */
+async function submitEveryFieldWrong(page: Page) {
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel(/^New password/).fill("password123456");
+  await page.getByLabel("Confirm new password").fill("password12345");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("alert").getByRole("link", { name: "Confirm new password" }).waitFor();
+}
+
+const guessableMessage =
+  "This password is too easy to guess. This is similar to a commonly used password. Add another word or two. Uncommon words are better.";
 
 describe.each([
   { javaScriptEnabled: false, mode: "JavaScript off" },
@@ -103,6 +116,32 @@ describe.each([
     await anonymous.close();
   });
 
+  it("shows every wrong field at once, each message once next to its field, the summary linking to them; axe finds nothing", async () => {
+    await page.goto(`${server.url}/private/change-password`);
+    await submitEveryFieldWrong(page);
+    const fields = [
+      ["Current password", "current_password", "Incorrect password."],
+      ["New password", "new_password", guessableMessage],
+      ["Confirm new password", "confirm_new_password", "Passwords do not match."],
+    ] as const;
+    const summary = page.getByRole("alert");
+    await expect(summary.getByRole("link").allTextContents()).resolves.toEqual(fields.map(([label]) => label));
+    for (const [label, name, message] of fields) {
+      await expect(page.getByText(message, { exact: true }).count(), message).resolves.toBe(1);
+      await expect(page.locator(`#field-${name}-error`).textContent()).resolves.toBe(message);
+      const input = page.locator(`#field-${name}`);
+      await expect(input.getAttribute("aria-invalid")).resolves.toBe("true");
+      await expect(input.getAttribute("aria-describedby")).resolves.toContain(`field-${name}-error`);
+      await expect(summary.getByRole("link", { name: label, exact: true }).getAttribute("href")).resolves.toBe(`#field-${name}`);
+    }
+    await expectNoAxeViolations(page, { javaScriptEnabled });
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("form-error");
+    // A link in the summary takes the focus to its field.
+    await summary.getByRole("link", { name: "New password", exact: true }).click();
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("field-new_password");
+    await expect(page.getByText(guessableMessage, { exact: true }).count()).resolves.toBe(1);
+  });
+
   it("is usable 320 px wide and at 200 % zoom: nothing overflows sideways", async () => {
     for (const viewport of [{ width: 320, height: 640 }, { width: 640, height: 400 }]) {
       await page.setViewportSize(viewport);
@@ -129,7 +168,7 @@ describe("guidance without JavaScript", () => {
   it("states the rules under the field and offers no script-only controls", async () => {
     const { context, page } = await signedIn({ javaScriptEnabled: false });
     await page.goto(`${server.url}/private/change-password`);
-    await page.getByText("Use 12 to 128 characters; spaces, emoji and any other characters are fine. Common passwords, your username and your email address are not allowed.").waitFor();
+    await page.getByText("Use 12 to 128 characters; spaces, emoji and any other characters are fine. A few uncommon words make a good password. Common or easily guessed passwords (like your username with a few digits) are not allowed.").waitFor();
     const hintId = await page.getByLabel(/^New password/).getAttribute("aria-describedby");
     expect(hintId).toContain("field-new_password-hint");
     await expect(page.getByRole("button", { name: /^Show/ }).count()).resolves.toBe(0);
@@ -197,12 +236,44 @@ describe("with JavaScript", () => {
     await page.getByText(/^Strength: (Good|Strong)\.$/).waitFor();
     expect(scripts.some((url) => url.includes("password-strength"))).toBe(true);
     await page.getByLabel(/^New password/).fill("qwerty123456");
-    await page.getByText(/^Strength: (Very weak|Weak)\.$/).waitFor();
+    await page.getByText("Strength: Too common.").waitFor();
 
     await page.getByLabel("Confirm new password").fill("qwerty12345");
     await page.getByText("The passwords do not match yet.").waitFor();
     await page.getByLabel("Confirm new password").fill("qwerty123456");
     await page.getByText("✓ The passwords match.").waitFor();
+    await context.close();
+  });
+
+  it("the strength meter never praises a password the server refuses, and says what to do", async () => {
+    const { username, context, page } = await signedIn({ javaScriptEnabled: true });
+    await page.goto(`${server.url}/private/change-password`);
+    const newPassword = page.getByLabel(/^New password/);
+    const meter = page.locator("#new_password-strength");
+    await newPassword.fill("password123456");
+    await meter.getByText("Strength: Too easy to guess.").waitFor();
+    await meter.getByText("Add another word or two. Uncommon words are better.").waitFor();
+    for (const [password, verdict] of [
+      ["aaaaaaaaaaaa", "Too easy to guess"],
+      ["111111111111", "Too easy to guess"],
+      ["qwertyuiopasdf", "Too easy to guess"],
+      [`${username}2024`, "Too easy to guess"],
+      ["Tr0ub4dor&3", "Too short"],
+      ["qwerty123456", "Too common"],
+    ] as const) {
+      await newPassword.fill(password);
+      await meter.getByText(`Strength: ${verdict}.`).waitFor();
+      await expect(meter.textContent()).resolves.not.toMatch(/Good|Strong|Fair/);
+    }
+    await newPassword.fill("correct horse battery staple");
+    await meter.getByText(/^Strength: (Good|Strong)\.$/).waitFor();
+
+    // What the meter refused, the server refuses, with the same advice.
+    await page.getByLabel("Current password").fill(password);
+    await newPassword.fill("password123456");
+    await page.getByLabel("Confirm new password").fill("password123456");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.locator("#field-new_password-error").getByText(guessableMessage).waitFor();
     await context.close();
   });
 
@@ -225,7 +296,7 @@ describe("with JavaScript", () => {
     const pending = page.getByRole("button", { name: "Changing password…" });
     await pending.waitFor();
     await expect(pending.isDisabled()).resolves.toBe(true);
-    await page.getByRole("alert").getByText("Incorrect password.").waitFor();
+    await page.locator("#field-current_password-error").getByText("Incorrect password.").waitFor();
     expect(posts).toHaveLength(1);
 
     // Typing in the field the error is about clears its error; the others are untouched.

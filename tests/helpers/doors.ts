@@ -20,10 +20,19 @@ export type Door = {
 
 const pagePath = "/private/change-password";
 
-/** The form-level message the page renders in the seed's `<p class="error">`. */
+/**
+ * Every error message a page shows, in the page's order: the summary's own message (one that
+ * concerns no field) and each field's, all in the seed's `<p class="error">`.
+ */
+export function pageErrorMessages(html: string): string[] {
+  const found = html.matchAll(/<p class="error(?: form-error)?"(?: id="field-[^"]+-error")?>([^<]*)<\/p>/g);
+  return [...found].map((match) => decodeEntities(match[1]!));
+}
+
+/** The one message a page shows after a failed submit, or all of them one per line; null for none. */
 export function pageErrorMessage(html: string): string | null {
-  const match = /<p class="error form-error" role="alert"[^>]*>([^<]*)<\/p>/.exec(html);
-  return match ? decodeEntities(match[1]!) : null;
+  const messages = pageErrorMessages(html);
+  return messages.length > 0 ? messages.join("\n") : null;
 }
 
 function decodeEntities(text: string): string {

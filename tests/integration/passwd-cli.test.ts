@@ -105,6 +105,12 @@ describe("npm run passwd -- <username>", () => {
     ["an unknown user", ["ghost_user"], "whatever password 1\n", /There is no user called "ghost_user"\. Nothing was changed\./],
     ["a common password", ["__USER__"], "qwerty123456\n", /This password is too common.*Nothing was changed\./],
     ["a password too short", ["__USER__"], "short\n", /Password must be at least 12 characters long\. Nothing was changed\./],
+    [
+      "a password too easy to guess",
+      ["__USER__"],
+      "password123456\n",
+      /This password is too easy to guess\. .*Add another word or two\. Uncommon words are better\. Nothing was changed\./,
+    ],
     ["two different passwords", ["__USER__"], "first password one\nsecond password two\n", /do not match\. Nothing was changed\./],
     ["no password", ["__USER__"], "\n", /No password given\./],
   ])("refuses %s with a clear message and exit code 1", async (_name, args, input, message) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureCatalogue } from "../../server/auth/failures.js";
 import { checkNewPassword } from "../../server/auth/password-policy.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
-import { doors, uniqueName } from "../helpers/doors.js";
+import { doors, pageErrorMessage, uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 
 const limits = { minPasswordLength: 12, maxPasswordLength: 128 };
@@ -23,8 +23,7 @@ describe("the policy, as a function", () => {
   it.each([
     "my password is a long sentence",
     "correct horse battery staple",
-    "password password password",
-    "😀😀😀😀😀😀😀😀😀😀😀😀",
+    "🔑🌵🎻🐙🚲🍋🧭🪁🦉🌋🎲🧩",
     "  spaces around and inside  ",
     "👩‍👩‍👧‍👦 family of four 👨‍👨‍👦",
     "e\u0301e\u0301 accents typed apart",
@@ -32,6 +31,23 @@ describe("the policy, as a function", () => {
     "日本語のパスワードですよね",
   ])("accepts %j (printable characters, spaces and emoji included)", (password) => {
     expect(checkNewPassword(password, { limits })).toBeNull();
+  });
+
+  it.each([
+    ["a listed word, repeated", "password password password"],
+    ["one emoji, repeated", "😀".repeat(12)],
+    ["a repeated letter", "a".repeat(12)],
+    ["a common password with more digits", "password123456"],
+    ["a keyboard row", "qwertyuiopasdf"],
+  ])("refuses %s as too guessable, saying what to do (zxcvbn, score under 3)", (_name, password) => {
+    const failure = checkNewPassword(password, { limits });
+    expect(failure?.reason).toBe("too_guessable");
+    expect(failure?.message).toMatch(/^This password is too easy to guess\. .*Add another word or two\. Uncommon words are better\./);
+  });
+
+  it("refuses the username with a few digits, which zxcvbn alone would accept", () => {
+    expect(checkNewPassword("quillhaven2024", { limits })).toBeNull();
+    expect(checkNewPassword("quillhaven2024", { limits, username: "quillhaven" })?.reason).toBe("too_guessable");
   });
 
   it.each([
@@ -83,9 +99,13 @@ afterAll(() => server.close());
 
 const password = "original password 1";
 
+const guessable =
+  "This password is too easy to guess. This is similar to a commonly used password. Add another word or two. Uncommon words are better.";
+
 describe.each(doors)("the policy through the $name door", (door) => {
   it.each([
     ["a common password", "qwerty123456", failureCatalogue.common_password.message],
+    ["a guessable password", "password123456", guessable],
     ["the current password", password, failureCatalogue.same_as_current.message],
     ["a lone surrogate", "lone \ud800 surrogate!", failureCatalogue.invalid_characters.message],
     ["a NUL byte", "with\u0000nul byte inside", failureCatalogue.invalid_characters.message],
@@ -94,6 +114,15 @@ describe.each(doors)("the policy through the $name door", (door) => {
     const outcome = await account.attempt({ currentPassword: password, newPassword, confirmNewPassword: newPassword });
     expect(outcome).toEqual({ status: 422, message });
     expect((await signIn(new Device(server.url), account)).status).toBe(303);
+  });
+
+  it("refuses the username with digits as too guessable", async () => {
+    const username = uniqueName(`${door.name}_nom`);
+    const account = await door.signUp(server.url, username, password);
+    const newPassword = `${username}2024`;
+    const outcome = await account.attempt({ currentPassword: password, newPassword, confirmNewPassword: newPassword });
+    expect(outcome.status).toBe(422);
+    expect(outcome.message).toMatch(/^This password is too easy to guess\. It contains your username, your email address or the site's name\./);
   });
 
   it("refuses the username as the new password", async () => {
@@ -124,5 +153,14 @@ describe("NFKC on set and on verify", () => {
     });
     expect(response.status).toBe(422);
     expect(await response.text()).toContain(failureCatalogue.common_password.message);
+
+    const guessed = await new Device(server.url).postForm("/register", {
+      username: uniqueName(),
+      email: `${uniqueName()}@example.com`,
+      password: "password123456",
+      confirm_password: "password123456",
+    });
+    expect(guessed.status).toBe(422);
+    expect(pageErrorMessage(await guessed.text())).toBe(guessable);
   });
 });

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { changePassword, type ChangePasswordInput } from "../../server/auth/change-password.js";
 import type { AuthDependencies, AuthRules } from "../../server/auth/dependencies.js";
+import type { AuthEvent } from "../../server/auth/events.js";
 import { sessionIdOf } from "../../server/auth/sessions.js";
 import { authDependencies } from "../helpers/auth-dependencies.js";
 import { cheapHasher } from "../helpers/cheap-hasher.js";
+import { countingHasher } from "../helpers/counting-hasher.js";
 import { databaseWithUser } from "../helpers/database.js";
 
 /**
@@ -45,6 +47,12 @@ const change = (attempt: Attempt, rules: Partial<AuthRules> = {}) =>
 
 const valid = { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "new password 12" };
 
+/** Exactly 128 characters that zxcvbn rates strong (128 times "a" would now be refused as guessable). */
+const long128 = "eleven quiet otters juggle saffron lanterns beneath a crooked violet moon, while distant harbours hum forgotten shanties of brass".slice(0, 128);
+
+/** `count` different emoji: one emoji repeated is now refused as guessable. */
+const variedEmoji = (count: number) => Array.from({ length: count }, (_, i) => String.fromCodePoint(0x1f300 + ((i * 37) % 256))).join("");
+
 async function storedUser() {
   return (await fixture.store.users.findById(fixture.userId))!;
 }
@@ -63,7 +71,8 @@ describe("changePassword: each rule, with the seed's messages", () => {
     ["confirmation", { currentPassword: current, newPassword: "new password 12", confirmNewPassword: "" }, "confirmNewPassword"],
   ] as const)("refuses a missing %s", async (_name, input, field) => {
     const result = await change(input);
-    expect(result).toEqual({ ok: false, reason: "missing_fields", message: "Form is invalid. Missing one or more fields.", field });
+    const message = "Form is invalid. Missing one or more fields.";
+    expect(result).toEqual({ ok: false, reason: "missing_fields", message, field, fieldFailures: [{ field, reason: "missing_fields", message }] });
   });
 
   it("refuses a new password shorter than the minimum", async () => {
@@ -75,8 +84,7 @@ describe("changePassword: each rule, with the seed's messages", () => {
     const long = "a".repeat(129);
     const result = await change({ currentPassword: current, newPassword: long, confirmNewPassword: long });
     expect(result).toMatchObject({ reason: "too_long", message: "Password must be at most 128 characters long." });
-    const exactly = "a".repeat(128);
-    expect(await change({ currentPassword: current, newPassword: exactly, confirmNewPassword: exactly })).toMatchObject({ ok: true });
+    expect(await change({ currentPassword: current, newPassword: long128, confirmNewPassword: long128 })).toMatchObject({ ok: true });
   });
 
   it("refuses a confirmation that differs, even only in case", async () => {
@@ -124,9 +132,72 @@ describe("changePassword: order of checks", () => {
   });
 });
 
+describe("changePassword: every wrong field at once, the seed's first as the answer", () => {
+  it("reports a short new password, a mismatch and a wrong current password together, in the seed's order", async () => {
+    const recorded: AuthEvent[] = [];
+    const events = { record: async (event: AuthEvent) => void recorded.push(event) };
+    const result = await changePassword({ ...deps, events }, asOwner({ currentPassword: "wrong", newPassword: "short", confirmNewPassword: "other" }));
+    expect(result).toMatchObject({ ok: false, reason: "too_short", message: "Password must be at least 12 characters long.", field: "newPassword" });
+    expect(!result.ok && result.fieldFailures).toEqual([
+      { field: "newPassword", reason: "too_short", message: "Password must be at least 12 characters long." },
+      { field: "confirmNewPassword", reason: "mismatch", message: "Passwords do not match." },
+      { field: "currentPassword", reason: "incorrect_password", message: "Incorrect password." },
+    ]);
+    // The audit trail records the wrong password, what the lockout policy watches for.
+    expect(recorded).toMatchObject([{ type: "password_change_failed", reason: "incorrect_password" }]);
+  });
+
+  it("reports every missing field, and the guessable new password beside a missing current one", async () => {
+    const missing = await change({ currentPassword: "", newPassword: "", confirmNewPassword: "" });
+    expect(!missing.ok && missing.fieldFailures?.map(({ field, reason }) => [field, reason])).toEqual([
+      ["currentPassword", "missing_fields"],
+      ["newPassword", "missing_fields"],
+      ["confirmNewPassword", "missing_fields"],
+    ]);
+    const weak = await change({ currentPassword: "", newPassword: "password123456", confirmNewPassword: "password123456" });
+    expect(weak).toMatchObject({ reason: "missing_fields", field: "currentPassword" });
+    expect(!weak.ok && weak.fieldFailures?.map(({ field, reason }) => [field, reason])).toEqual([
+      ["currentPassword", "missing_fields"],
+      ["newPassword", "too_guessable"],
+    ]);
+  });
+
+  it("checks the current password even when the new one is refused, counting a wrong one", async () => {
+    const counting = countingHasher();
+    const withCounting = { ...deps, passwords: counting.hasher };
+    const result = await changePassword(withCounting, asOwner({ currentPassword: "not it at all", newPassword: "aaaaaaaaaaaa" }));
+    expect(!result.ok && result.fieldFailures?.map(({ reason }) => reason)).toEqual(["too_guessable", "incorrect_password"]);
+    expect(counting.calls).toEqual({ verify: 1, hash: 0 });
+    const right = await changePassword(withCounting, asOwner({ currentPassword: current, newPassword: "aaaaaaaaaaaa" }));
+    expect(!right.ok && right.fieldFailures?.map(({ reason }) => reason)).toEqual(["too_guessable"]);
+    expect(await cheapHasher.verify((await storedUser()).passwordHash, current)).toBe(true);
+  });
+
+  it("does not spend a hash on the current password while the line of hashes is full: the field failures answer", async () => {
+    const counting = countingHasher({ ...cheapHasher, overloaded: () => true });
+    const result = await changePassword({ ...deps, passwords: counting.hasher }, asOwner({ currentPassword: "not it at all", newPassword: "short" }));
+    expect(result).toMatchObject({ reason: "too_short", fieldFailures: [{ field: "newPassword", reason: "too_short" }] });
+    expect(counting.calls.verify).toBe(0);
+  });
+});
+
+describe("changePassword: the strength judge", () => {
+  it.each(["aaaaaaaaaaaa", "111111111111", "password123456", "qwertyuiopasdf"])("refuses %j as too easy to guess, saying what to do", async (weak) => {
+    const result = await change({ currentPassword: current, newPassword: weak, confirmNewPassword: weak });
+    expect(result).toMatchObject({ ok: false, reason: "too_guessable", field: "newPassword" });
+    expect(!result.ok && result.message).toMatch(/^This password is too easy to guess\. .*Add another word or two\. Uncommon words are better\./);
+  });
+
+  it("counts the account's own names as easy guesses (zxcvbn alone rates this one strong)", async () => {
+    const result = await change({ currentPassword: current, newPassword: "Alice@Example.com!" });
+    expect(result).toMatchObject({ reason: "too_guessable" });
+    expect(!result.ok && result.message).toContain("It contains your username, your email address or the site's name.");
+  });
+});
+
 describe("changePassword: what counts as a character", () => {
   it("counts Unicode code points: twelve emoji are twelve characters", async () => {
-    const emoji = "🔑".repeat(12); // 24 UTF-16 code units
+    const emoji = "🔑🌵🎻🐙🚲🍋🧭🪁🦉🌋🎲🧩"; // 24 UTF-16 code units
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
     expect(await cheapHasher.verify((await storedUser()).passwordHash, emoji)).toBe(true);
   });
@@ -137,7 +208,7 @@ describe("changePassword: what counts as a character", () => {
   });
 
   it("counts code points for the maximum too", async () => {
-    const emoji = "🔑".repeat(100); // 200 code units, 100 code points: allowed
+    const emoji = variedEmoji(100); // 200 code units, 100 code points: allowed
     expect(await change({ currentPassword: current, newPassword: emoji, confirmNewPassword: emoji })).toMatchObject({ ok: true });
   });
 

@@ -47,11 +47,17 @@ const libraryOwners: Record<string, string[]> = {
     // on its own better-sqlite3 database; it is not part of our app.
     "bench/peer/server.ts",
   ],
-  // One module per side: the server's password policy and the browser's
-  // strength meter each load the dictionary themselves.
-  "@zxcvbn-ts/core": ["server/auth/password-policy.ts", "app/lib/password-strength.ts"],
-  "@zxcvbn-ts/language-common": ["server/auth/password-policy.ts", "app/lib/password-strength.ts"],
+  // One judge of strength for the server's policy and the browser's meter alike.
+  "@zxcvbn-ts/core": ["server/auth/password-strength.ts"],
+  "@zxcvbn-ts/language-common": ["server/auth/password-strength.ts"],
 };
+
+/**
+ * The server modules the browser may import at run time: the strength judge
+ * and the password text it counts with, so the meter and the server's policy
+ * are one code. Rule 7 keeps them plain.
+ */
+const sharedWithBrowser = ["server/auth/password-strength.ts", "server/auth/password-text.ts"];
 
 /** Rules 2–5: a folder of importers may not reach into some other folders or packages. */
 interface Boundary {
@@ -106,13 +112,15 @@ const boundaries: Boundary[] = [
     allowedPaths: ["app/forms/"],
   },
   {
-    title: "rule 5: browser code (app/**) imports nothing at run time from server/ or db/",
+    title: "rule 5: browser code (app/**) imports nothing at run time from server/ or db/ (except the strength judge)",
     why:
       "anything app/ imports can end up in the browser bundle (secrets, node: built-ins, SQLite). " +
-      "`import type` is erased, and *.server.ts(x) modules are kept out of the bundle by Remix.",
+      "`import type` is erased, and *.server.ts(x) modules are kept out of the bundle by Remix. " +
+      "The strength judge is shared on purpose, and rule 7 keeps it plain.",
     files: "app/",
     exemptFiles: /\.server\.tsx?$/,
     forbiddenPaths: ["server/", "db/"],
+    allowedPaths: sharedWithBrowser,
     typeOnlyAllowed: true,
   },
 ];
@@ -310,6 +318,19 @@ describe("import graph", () => {
       expect(violations, `Why this rule exists: ${rule.why}`).toEqual([]);
     });
   }
+
+  it("rule 7: the server modules the browser imports import nothing but each other and zxcvbn", () => {
+    const violations = files
+      .filter((file) => sharedWithBrowser.includes(file.path))
+      .flatMap((file) =>
+        file.imports
+          .filter((imp) => !imp.typeOnly)
+          .filter((imp) => (imp.path ? !sharedWithBrowser.includes(imp.path) : imp.builtin || !imp.pkg?.startsWith("@zxcvbn-ts/")))
+          .map((imp) => describeImport(file, imp)),
+      );
+    expect(files.filter((file) => sharedWithBrowser.includes(file.path)).map((file) => file.path)).toEqual(sharedWithBrowser);
+    expect(violations, "These modules ship to browsers: no server code, no Node built-ins, no other package").toEqual([]);
+  });
 
   it("rule 6 (sanity): the scanner sees our files and their imports", () => {
     expect(files.length, "too few source files found; is the scanner looking in the right place?").toBeGreaterThanOrEqual(40);
