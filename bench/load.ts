@@ -16,7 +16,8 @@ export type RequestSpec = { method: string; path: string; headers?: Record<strin
 export type Answer = { status: number; body: string };
 
 export type LoadOptions = {
-  url: string;
+  /** The server, or several (instances of one app): client i talks to url[i % length]. */
+  url: string | string[];
   connections: number;
   /** Length of the measured window; requests answered outside it are neither counted nor timed. */
   seconds: number;
@@ -43,7 +44,8 @@ export type LoadRound = {
 };
 
 export async function closedLoop(options: LoadOptions): Promise<LoadRound> {
-  const { url, connections, seconds, warmupSeconds = 0.5 } = options;
+  const { connections, seconds, warmupSeconds = 0.5 } = options;
+  const urls = typeof options.url === "string" ? [options.url] : options.url;
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const started = performance.now();
   const windowStart = started + warmupSeconds * 1000;
@@ -63,6 +65,7 @@ export async function closedLoop(options: LoadOptions): Promise<LoadRound> {
   const closer = setTimeout(close, (warmupSeconds + seconds) * 1000);
 
   async function client(index: number) {
+    const url = urls[index % urls.length]!;
     while (performance.now() < windowEnd) {
       const spec = options.next(index);
       if (!spec) return;
@@ -119,9 +122,16 @@ export function countStatuses(loads: LoadRound[]): Record<string, number> {
   return counts;
 }
 
-/** Authenticated GETs of the change-password page from autocannon (many per second: cheaper than closedLoop). */
-export async function authenticatedGets(url: string, cookie: string, connections: number, seconds: number): Promise<LoadRound> {
-  const result = await autocannon({ url: `${url}/private/change-password`, connections, duration: seconds, headers: { cookie }, timeout: 30 });
+/**
+ * Authenticated GETs of the change-password page from autocannon (many per second: cheaper than
+ * closedLoop). Several URLs (instances of one app) share the connections in turn.
+ */
+export async function authenticatedGets(url: string | string[], cookie: string, connections: number, seconds: number): Promise<LoadRound> {
+  const pages = (typeof url === "string" ? [url] : url).map((base) => `${base}/private/change-password`);
+  // autocannon takes a list of URLs and spreads its connections over them (its README, `url`),
+  // though its type declarations only know a single one.
+  const target = (pages.length === 1 ? pages[0]! : pages) as string;
+  const result = await autocannon({ url: target, connections, duration: seconds, headers: { cookie }, timeout: 30 });
   const elapsed = (result.finish.getTime() - result.start.getTime()) / 1000;
   const statuses: Record<number, number> = {};
   for (const [status, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) statuses[Number(status)] = count;

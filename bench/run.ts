@@ -5,8 +5,15 @@
  * its range over them: this machine's speed swings, and the range says by how much it did.
  *
  * BENCH_ROUNDS (5) rounds of BENCH_SECONDS (3) each, after a 0.5 s warm-up; BENCH_QUICK=1 stops
- * after our own figures; BENCH_CPU_PROFILE=<folder> writes a CPU profile of each server's
- * concurrency-16 rounds (read it with bench/profile-top.ts).
+ * after our own figures; BENCH_NO_PEER=1 leaves out the peer (which npm installs on first use);
+ * BENCH_CPU_PROFILE=<folder> writes a CPU profile of each server's concurrency-16 rounds (read it
+ * with bench/profile-top.ts).
+ *
+ * Our servers run on SQLite by default; with DATABASE_URL=postgres://… on that PostgreSQL server,
+ * or with BENCH_POSTGRES=1 on a throwaway cluster started for the run (bench/databases.ts), each
+ * on a database of its own. On PostgreSQL the table adds what a change and an authenticated GET
+ * cost in statements and round trips (bench/statements.ts) and one instance against two; the
+ * figures go to bench/results-postgres.json. The peer stays on SQLite.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,10 +21,12 @@ import { request as httpRequest } from "node:http";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { argon2idPair, pairsPerSecond, scryptPair, type HashPair } from "./limits.js";
+import { openBackend, type Backend } from "./databases.js";
 import { authenticatedGets, closedLoop, countStatuses, type LoadOptions, type LoadRound, type RequestSpec } from "./load.js";
 import type { ProcessReport } from "./monitor.js";
 import { forkServer, readReport, resetReport, startMain, startProfile, stop, stopProfile, type Server } from "./processes.js";
-import { benchNewPassword, benchPassword, seedOurs } from "./seed.js";
+import { benchNewPassword, benchPassword } from "./seed.js";
+import { openStatementCounter, type StatementCounts } from "./statements.js";
 import { round, showSpread, spread, type Spread } from "./stats.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -97,28 +106,46 @@ const failed = (load: LoadRound) => Object.entries(load.statuses).reduce((sum, [
 const sumFailed = (samples: LoadRound[]) => samples.reduce((sum, load) => sum + failed(load), 0);
 const json = { "content-type": "application/json" };
 
+/**
+ * Every change signs its session out (the default), so each needs a seeded user and session of its
+ * own: enough for 1.6 × the hash limit over a change run, with its warm-up and its tail.
+ */
+const tokensPerRun = (limitGuess: number, connections: number) => Math.ceil(Math.max(connections * 4, limitGuess * 1.6 * (seconds + 1.5)));
+const changeBody = JSON.stringify({ currentPassword: benchPassword, newPassword: benchNewPassword });
+const changeRequest = (token: string): RequestSpec => ({
+  method: "POST",
+  path: "/trpc/auth.changePassword",
+  headers: { ...json, authorization: `Bearer ${token}` },
+  body: changeBody,
+});
+
+/** Change requests, one per seeded session; `ranOut` says whether a run asked for more than there were. */
+function changesFrom(tokens: string[]) {
+  const source = {
+    ranOut: false,
+    next(): RequestSpec | null {
+      const token = tokens.pop();
+      if (!token) return (source.ranOut = true), null;
+      return changeRequest(token);
+    },
+  };
+  return source;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Ours: change password at three concurrencies, the hash limit measured in each round right before
 // the concurrency-16 run (the ratio compares like with like), then the page under that load.
 
-async function benchOurs() {
+async function benchOurs(backend: Backend) {
   const limitGuess = await pairsPerSecond(argon2idPair, hashesInFlight, 1.5);
-  // Every change signs its session out (the default), so each needs a seeded user and session of
-  // its own: enough for 1.6 × the limit over every change run, with its warm-up and its tail.
-  const perRun = (connections: number) => Math.ceil(Math.max(connections * 4, limitGuess * 1.6 * (seconds + 1.5)));
   const runs = [...connectionsList, 16];
-  const total = rounds * runs.reduce((sum, connections) => sum + perRun(connections), 0) + 1;
-  const databasePath = join(work, "ours.db");
-  const tokens = await seedOurs(databasePath, total);
+  const total = rounds * runs.reduce((sum, connections) => sum + tokensPerRun(limitGuess, connections), 0) + 1;
+  const database = await backend.fresh("ours");
+  const tokens = await database.seed(total);
   const reader = `session=${tokens.pop()}`;
-  const ours = await forkServer("bench/our-server.ts", { DATABASE_PATH: databasePath });
-  const body = JSON.stringify({ currentPassword: benchPassword, newPassword: benchNewPassword });
-  let ranOut = false;
-  const change = (): RequestSpec | null => {
-    const token = tokens.pop();
-    if (!token) return (ranOut = true), null;
-    return { method: "POST", path: "/trpc/auth.changePassword", headers: { ...json, authorization: `Bearer ${token}` }, body };
-  };
+  const ours = await forkServer("bench/our-server.ts", database.env);
+  const changeRequests = changesFrom(tokens);
+  const change = () => changeRequests.next();
 
   const changes: Record<number, Measured[]> = { 1: [], 4: [], 16: [] };
   const limits: number[] = [];
@@ -175,7 +202,7 @@ async function benchOurs() {
   });
   recordSpread("changesDuringPerSecond", "  changes/s meanwhile", pick(during, ({ changes }) => changes.load.perSecond), "/s");
   recordSpread("eventLoopDelayP99WithGets", "  event-loop delay p99 (hashing and the GET flood)", pick(during, ({ changes }) => changes.report.p99), "ms");
-  if (ranOut) throw new Error("The seeded users ran out during a change run: its figures would be too low. Seed more (bench/run.ts, perRun).");
+  if (changeRequests.ranOut) throw new Error("The seeded users ran out during a change run: its figures would be too low. Seed more (bench/run.ts, tokensPerRun).");
 
   const weight = await pageWeight(ours.url, reader);
   const parts = (encoding: "br" | "gzip" | "identity") =>
@@ -187,6 +214,7 @@ async function benchOurs() {
   record("pageWireBytes_gzip", "  gzip", weight.gzip.total, parts("gzip"));
   record("pageWireBytes_identity", "  uncompressed", weight.identity.total, parts("identity"));
   await stop(ours);
+  await database.drop();
   return { changes, limits };
 }
 
@@ -194,10 +222,10 @@ async function benchOurs() {
 // Hash floods: 32 connections register fresh accounts from random addresses (each passes the
 // per-address limit and costs a hash), while one real user signs in over and over from their own.
 
-async function benchFlood() {
-  const databasePath = join(work, "flood.db");
-  await seedOurs(databasePath, 1);
-  const server = await forkServer("bench/our-server.ts", { DATABASE_PATH: databasePath, TRUST_PROXY: "true" });
+async function benchFlood(backend: Backend) {
+  const database = await backend.fresh("flood");
+  await database.seed(1);
+  const server = await forkServer("bench/our-server.ts", { ...database.env, TRUST_PROXY: "true" });
   const octet = () => Math.floor(Math.random() * 254) + 1;
   let registered = 0;
   const register = (): RequestSpec => {
@@ -224,6 +252,7 @@ async function benchFlood() {
     samples.push({ flood, signIns: signIns.load, report: signIns.report });
   }
   await stop(server);
+  await database.drop();
 
   const signInP99 = pick(samples, ({ signIns }) => signIns.p99);
   const signIns = countStatuses(samples.map((sample) => sample.signIns));
@@ -320,14 +349,14 @@ async function benchPeer(ours: { changes: Record<number, Measured[]>; limits: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Multi-core: the same GET with one and with two worker processes on one SQLite file.
+// Multi-core: the same GET with one and with two worker processes on one database.
 
-async function benchWorkers() {
+async function benchWorkers(backend: Backend) {
   section("Worker processes (server/main.ts)");
   for (const workers of [1, 2]) {
-    const databasePath = join(work, `workers-${workers}.db`);
-    const [token] = await seedOurs(databasePath, 1);
-    const server = await startMain({ DATABASE_PATH: databasePath, WEB_CONCURRENCY: String(workers) });
+    const database = await backend.fresh(`workers_${workers}`);
+    const [token] = await database.seed(1);
+    const server = await startMain({ ...database.env, WEB_CONCURRENCY: String(workers) });
     const samples: LoadRound[] = [];
     for (let index = 0; index < rounds; index++) samples.push(await authenticatedGets(server.url, `session=${token}`, 16, seconds));
     recordSpread(
@@ -338,7 +367,133 @@ async function benchWorkers() {
       `(p99 ${round(median(samples.map((load) => load.p99)))} ms)`,
     );
     await stop(server);
+    await database.drop();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: what one change and one authenticated GET cost the database, counted by the server
+// (pg_stat_statements), one request at a time so nothing else is counted with them.
+
+/** Requests counted per kind: enough that an odd statement (a timer's) shows as a fraction. */
+const countedRequests = 20;
+/** Work a request starts after answering (none today) gets this long to reach the database. */
+const settleMs = 500;
+let statementBreakdown: { change: StatementCounts; get: StatementCounts } | undefined;
+
+async function benchStatements(backend: Backend) {
+  const notCounted = (why: string) => {
+    section("Database work per request");
+    results.statements = why;
+    rows.push({ metric: "SQL statements and round trips per change and per authenticated GET", value: why });
+  };
+  if (!backend.maintenance) return notCounted("n/a (SQLite runs in-process: no round trips)");
+  const counter = await openStatementCounter(backend.maintenance);
+  if ("unavailable" in counter) return notCounted(`n/a (${counter.unavailable})`);
+  section(`Database work per request: mean of ${countedRequests}, one at a time, counted by PostgreSQL (pg_stat_statements)`);
+
+  const database = await backend.fresh("statements");
+  const tokens = await database.seed(countedRequests + 2);
+  const cookie = `session=${tokens.pop()}`;
+  const server = await forkServer("bench/our-server.ts", database.env);
+  const expect = async (response: Response, what: string) => {
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`${what} answered ${response.status}: ${text.slice(0, 200)}`);
+  };
+  const get = async () => expect(await fetch(`${server.url}/private/change-password`, { headers: { cookie } }), "GET /private/change-password");
+  const change = async () => {
+    const { method, path, headers, body } = changeRequest(tokens.pop()!);
+    await expect(await fetch(`${server.url}${path}`, { method, headers, body }), "auth.changePassword");
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs));
+  const counted = (request: () => Promise<void>) => async () => {
+    for (let index = 0; index < countedRequests; index++) await request();
+    await settle();
+  };
+  // One of each first, not counted: what a server does once (its secret read, its first connections).
+  await get();
+  await change();
+  await settle();
+  const gets = await counter.during(database.name, countedRequests, counted(get));
+  const changes = await counter.during(database.name, countedRequests, counted(change));
+  await stop(server);
+  await database.drop();
+
+  statementBreakdown = { change: changes, get: gets };
+  // Which table a statement works on is the database's knowledge too: the rate limiter's share is worth seeing.
+  const onRateLimit = (counts: StatementCounts) => counts.byQuery.filter(({ query }) => /"?rate_limit"?/.test(query)).reduce((sum, { calls }) => sum + calls, 0);
+  const show = (counts: StatementCounts) =>
+    `${round(counts.statements)} / ${round(counts.roundTrips)} (${round(counts.transactions)} BEGIN…COMMIT; ${round(onRateLimit(counts))} statements on rate_limit)`;
+  rows.push({ metric: "Per change (tRPC auth.changePassword): statements / round trips", value: show(changes) });
+  rows.push({ metric: "Per authenticated GET /private/change-password: statements / round trips", value: show(gets) });
+  results.statementsPerChange = changes;
+  results.statementsPerGet = gets;
+}
+
+/** The statements counted, after the table: what each request runs. */
+function printStatementBreakdown() {
+  if (!statementBreakdown) return;
+  const list = (title: string, counts: StatementCounts) => {
+    console.log(`
+${title} (calls per request, from pg_stat_statements):`);
+    for (const { query, calls } of counts.byQuery) console.log(`  ${String(round(calls)).padStart(5)} × ${query.length > 150 ? `${query.slice(0, 147)}...` : query}`);
+  };
+  list("One password change", statementBreakdown.change);
+  list("One authenticated GET", statementBreakdown.get);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one instance against two (processes of their own, on two ports, each with its own
+// pool), on one database. Both stay up; each round loads one, then both, or both, then one.
+
+async function benchInstances(backend: Backend) {
+  const limitGuess = await pairsPerSecond(argon2idPair, hashesInFlight, 1.5);
+  const database = await backend.fresh("instances");
+  const tokens = await database.seed(rounds * 2 * tokensPerRun(limitGuess, 16) + 1);
+  const reader = `session=${tokens.pop()}`;
+  const servers = [await forkServer("bench/our-server.ts", database.env), await forkServer("bench/our-server.ts", database.env)];
+  const changeRequests = changesFrom(tokens);
+  const samples: Record<number, { gets: LoadRound; changes: LoadRound }[]> = { 1: [], 2: [] };
+  for (let index = 0; index < rounds; index++) {
+    // Neither always runs first: the machine's swings fall on both.
+    for (const instances of index % 2 === 0 ? [1, 2] : [2, 1]) {
+      const urls = servers.slice(0, instances).map((server) => server.url);
+      const gets = await authenticatedGets(urls, reader, 16, seconds);
+      const changes = await closedLoop({ url: urls, connections: 16, seconds, next: () => changeRequests.next() });
+      samples[instances]!.push({ gets, changes });
+    }
+  }
+  for (const server of servers) await stop(server);
+  await database.drop();
+  if (changeRequests.ranOut) throw new Error("The seeded users ran out during an instances run: seed more (bench/run.ts, tokensPerRun).");
+
+  section("One vs two instances on one PostgreSQL database (bench/our-server.ts each)");
+  const connections = (instances: number) => (instances === 1 ? "one instance, 16 connections" : "two instances, 8 + 8 connections");
+  const p99 = (loads: LoadRound[]) => round(median(loads.map((load) => load.p99)));
+  for (const [kind, metric, pickLoad] of [
+    ["gets", "Authenticated GET", (sample: { gets: LoadRound }) => sample.gets],
+    ["changes", "Change password", (sample: { changes: LoadRound }) => sample.changes],
+  ] as const) {
+    for (const instances of [1, 2]) {
+      const loads = samples[instances]!.map(pickLoad);
+      recordSpread(`${kind}PerSecond_instances${instances}`, `${metric}, ${connections(instances)}`, pick(loads, (load) => load.perSecond), "/s", `(p99 ${p99(loads)} ms, ${sumFailed(loads)} failed)`);
+    }
+    // Round by round: both ran within the same round.
+    const ratios = samples[2]!.map((sample, index) => pickLoad(sample).perSecond / pickLoad(samples[1]![index]!).perSecond);
+    recordSpread(`${kind}TwoToOneInstances`, "  two instances / one", spread(ratios), "×");
+  }
+}
+
+/** Said under the table when the instance rows ran: what two cores allow. */
+function printInstancesNote() {
+  const cpuPerChange = (results.costPerChange_c16 as { processCpu?: Spread } | undefined)?.processCpu?.median;
+  console.log(
+    `\nTwo instances on this machine share its ${availableParallelism()} cores with each other, with PostgreSQL and with the load generator.\n` +
+      `A change is CPU-bound (two Argon2id hashes, ${cpuPerChange ? `${round(cpuPerChange)} ms` : "tens of ms"} of CPU per change above), so a second instance\n` +
+      "cannot add changes per second here, and a GET gains only what the other processes leave of the second core.\n" +
+      "These rows show that two instances on one database answer correctly (the failed counts), not how instances\n" +
+      "scale: that needs machines of their own.",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,31 +544,46 @@ async function main() {
       `${rounds} rounds of ${seconds} s per figure; load average before: ${before.map(round).join(", ")}.\n`,
   );
   results.loadAverageBefore = before;
-  const ours = await benchOurs();
-  await benchFlood();
-  if (!process.env.BENCH_QUICK) {
-    await benchPeer(ours);
-    await benchWorkers();
+  const backend = await openBackend(work);
+  console.log(`Our servers' database: ${backend.description}; the peer's: SQLite.\n`);
+  try {
+    const ours = await benchOurs(backend);
+    await benchStatements(backend);
+    await benchFlood(backend);
+    if (!process.env.BENCH_QUICK) {
+      if (!process.env.BENCH_NO_PEER) await benchPeer(ours);
+      await benchWorkers(backend);
+      if (backend.dialect === "postgres") await benchInstances(backend);
+    }
+  } finally {
+    await backend.close();
   }
-  finish(before);
+  finish(before, backend);
 }
 
-function finish(before: number[]) {
+function finish(before: number[], backend: Backend) {
   const after = loadavg();
   results.loadAverageAfter = after;
-  printTable();
+  results.database = backend.description;
+  printTable(`Measure (ours on ${backend.brief}, the peer on SQLite)`);
   console.log(`\nMedian of ${rounds} rounds, (min–max) over them. Load average before: ${before.map(round).join(", ")}; after: ${after.map(round).join(", ")}.`);
+  console.log(`Our servers' database: ${backend.description}.`);
+  if (results.getsPerSecond_instances1 !== undefined) printInstancesNote();
+  printStatementBreakdown();
+  const file = backend.dialect === "postgres" ? "bench/results-postgres.json" : "bench/results.json";
   writeFileSync(
-    "bench/results.json",
+    file,
     `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, rounds, seconds, results }, null, 2)}\n`,
   );
-  console.log("Written to bench/results.json");
+  console.log(`\nWritten to ${file}`);
 }
 
-function printTable() {
-  const widths = [Math.max(...rows.map((row) => row.metric.length)), Math.max(...rows.map((row) => row.value.length)), 12];
+function printTable(measureHeader: string) {
+  // A section's title is printed in bold: four more characters.
+  const metricWidth = (row: Row) => row.metric.length + (row.value === "" ? 4 : 0);
+  const widths = [Math.max(measureHeader.length, ...rows.map(metricWidth)), Math.max(...rows.map((row) => row.value.length)), 12];
   const line = (cells: string[]) => `| ${cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(" | ")} |`;
-  console.log(line(["Measure", "Value: median (min–max)", "Target"]));
+  console.log(line([measureHeader, "Value: median (min–max)", "Target"]));
   console.log(line(widths.map((width) => "-".repeat(width))));
   for (const row of rows) {
     const target = row.target ? `${row.target} ${row.met ? "met" : "MISSED"}` : "";
