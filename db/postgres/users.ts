@@ -56,21 +56,23 @@ export function createPostgresUsers(pool: PgPool): UserStore {
         const own = input.ownSessionId;
         const now = new Date(input.changedAt);
         let ownSessionEnded = false;
-        if (own !== null && input.endSessions !== "none") {
-          const deleted = await client.query({ name: "session-delete-own", text: "DELETE FROM session WHERE id = $1 AND user_id = $2", values: [own, userId] });
-          ownSessionEnded = (deleted.rowCount ?? 0) > 0;
-        }
         let otherSessionsEnded = 0;
         let otherSessionsKept = 0;
         if (input.endSessions === "all") {
-          // Live sessions are the devices a person would count; expired and void ones go too, uncounted.
-          const ended = await client.query<{ live: boolean }>({
+          // One statement for every session, this device's included. Live ones are the devices a
+          // person would count; expired and void ones go too, uncounted.
+          const ended = await client.query<{ id: string; live: boolean }>({
             name: "session-delete-all",
-            text: "DELETE FROM session WHERE user_id = $1 RETURNING (credential_version = $2 AND expires_at > $3) AS live",
+            text: "DELETE FROM session WHERE user_id = $1 RETURNING id, (credential_version = $2 AND expires_at > $3) AS live",
             values: [userId, expected.credentialVersion, now],
           });
-          otherSessionsEnded = ended.rows.filter((row) => row.live).length;
+          ownSessionEnded = ended.rows.some((row) => row.id === own);
+          otherSessionsEnded = ended.rows.filter((row) => row.live && row.id !== own).length;
         } else {
+          if (own !== null && input.endSessions === "own") {
+            const deleted = await client.query({ name: "session-delete-own", text: "DELETE FROM session WHERE id = $1 AND user_id = $2", values: [own, userId] });
+            ownSessionEnded = (deleted.rowCount ?? 0) > 0;
+          }
           // Live sessions kept through the change move to the new version (this device's included, unless it ended).
           const kept = await client.query<{ id: string }>({
             name: "session-carry-over",
