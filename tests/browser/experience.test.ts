@@ -167,19 +167,30 @@ describe("with JavaScript", () => {
     await context.close();
   });
 
-  it("offers show/hide toggles that are real buttons with aria-pressed", async () => {
+  it("offers Show/Hide buttons whose name says what a click does", async () => {
     const { context, page } = await signedIn({ javaScriptEnabled: true });
     await page.goto(`${server.url}/private/change-password`);
-    const toggle = page.getByRole("button", { name: "Show current password" });
-    await toggle.waitFor();
+    const show = page.getByRole("button", { name: "Show current password", exact: true });
+    await show.waitFor();
     const input = page.getByLabel("Current password");
-    await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("false");
     await expect(input.getAttribute("type")).resolves.toBe("password");
-    await toggle.click();
-    await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("true");
+    // Not a toggle: "Hide current password, pressed" would contradict itself.
+    await expect(show.getAttribute("aria-pressed")).resolves.toBeNull();
+    await show.click();
+    const hide = page.getByRole("button", { name: "Hide current password", exact: true });
     await expect(input.getAttribute("type")).resolves.toBe("text");
-    await toggle.press("Enter");
+    await expect(hide.textContent()).resolves.toBe("Hide current password");
+    await expect(hide.evaluate((button) => button.firstChild?.textContent)).resolves.toBe("Hide");
+    await expect(page.getByRole("button", { name: "Show current password", exact: true }).count()).resolves.toBe(0);
+    // The keyboard works the same, and the focus stays on the button.
+    await hide.press("Enter");
     await expect(input.getAttribute("type")).resolves.toBe("password");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Show current password");
+    // Each field has its own.
+    await page.getByRole("button", { name: "Show new password", exact: true }).click();
+    await expect(page.getByLabel(/^New password/).getAttribute("type")).resolves.toBe("text");
+    await expect(input.getAttribute("type")).resolves.toBe("password");
+    await page.getByRole("button", { name: "Hide new password", exact: true }).waitFor();
     await context.close();
   });
 
