@@ -42,8 +42,9 @@ function cssVariables(styles: Record<string, string>): string {
   return `:root { ${declarations.join(" ")} }`;
 }
 
-function colourScheme(light: Record<string, string>, dark: Record<string, string>): string {
-  return `${cssVariables(light)} @media (prefers-color-scheme: dark) { ${cssVariables(dark)} }`;
+/** Without a dark palette (STYLES set alone), the light one holds whatever the system prefers. */
+function colourScheme(light: Record<string, string>, dark: Record<string, string> | null): string {
+  return dark ? `${cssVariables(light)} @media (prefers-color-scheme: dark) { ${cssVariables(dark)} }` : cssVariables(light);
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -54,7 +55,8 @@ export function Layout({ children }: { children: ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
+        {/* Form controls and scroll bars follow the palettes offered. */}
+        <meta name="color-scheme" content={data?.darkStyles === null ? "light" : "light dark"} />
         <Meta />
         <Links />
         {data ? <style nonce={nonce} dangerouslySetInnerHTML={{ __html: colourScheme(data.styles, data.darkStyles) }} /> : null}

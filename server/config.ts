@@ -75,8 +75,9 @@ export const configSchema = z
     readOnly: z.boolean().default(false),
     minPasswordLength: z.number().int().min(1).max(128).default(12),
     maxPasswordLength: z.number().int().min(8, "must be at least 8").max(1024).default(128),
-    styles: stylesSchema.default({}).transform((styles) => ({ ...defaultStyles, ...styles })),
-    darkStyles: stylesSchema.default({}).transform((styles) => ({ ...defaultDarkStyles, ...styles })),
+    /** Resolved with darkStyles below (`colourSchemes`). */
+    styles: stylesSchema.optional(),
+    darkStyles: stylesSchema.optional(),
     /** Signs the no-JavaScript forms' CSRF tokens. Unset: generated on first start and kept in the database. */
     secret: z.string().min(32, "must be at least 32 characters").optional(),
     /** Request bodies larger than this are refused with 413 before they are read further. */
@@ -155,7 +156,23 @@ export const configSchema = z
   .refine((config) => (config.rateLimitAccountAttempts * 3600) / config.rateLimitWindowSeconds <= 100, {
     path: ["rateLimitAccountAttempts"],
     message: "allows more than 100 failed attempts per hour; lower it or lengthen the window",
-  });
+  })
+  .transform(({ styles, darkStyles, ...config }) => ({ ...config, ...colourSchemes(styles, darkStyles) }));
+
+type StyleOptions = Partial<typeof defaultStyles>;
+
+/**
+ * The light palette, and the dark one or null for none. With neither option, both defaults. STYLES
+ * alone is the one palette for every visitor, whatever their system prefers: the seed had no dark
+ * scheme, and colours an operator chose must come out as chosen (the seed's own, exactly, among
+ * them). DARK_STYLES, even `{}`, adds the dark palette: the dark defaults with its colours on top.
+ */
+function colourSchemes(styles: StyleOptions | undefined, darkStyles: StyleOptions | undefined) {
+  return {
+    styles: { ...defaultStyles, ...styles },
+    darkStyles: darkStyles ? { ...defaultDarkStyles, ...darkStyles } : styles ? null : defaultDarkStyles,
+  };
+}
 
 export type Config = z.output<typeof configSchema>;
 
@@ -165,6 +182,8 @@ export function usesHttps(config: Pick<Config, "publicOrigin">): boolean {
 }
 export type ConfigOptions = z.input<typeof configSchema>;
 export type Styles = Config["styles"];
+/** Null: no dark palette, the light one is used whatever the system prefers. */
+export type DarkStyles = Config["darkStyles"];
 
 type OptionName = keyof ConfigOptions;
 

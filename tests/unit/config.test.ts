@@ -114,6 +114,19 @@ describe("loadConfig", () => {
     });
   });
 
+  it("uses STYLES alone for both colour schemes; DARK_STYLES, even {}, brings the dark palette back", () => {
+    const seed = '{"buttonColor":"#419EF8","linkColor":"#419EF8","errorTextColor":"red"}';
+    const seedOnly = loadConfig({}, { STYLES: seed });
+    expect(seedOnly.styles).toEqual({ ...defaultStyles, buttonColor: "#419EF8", linkColor: "#419EF8", errorTextColor: "red" });
+    expect(seedOnly.darkStyles).toBeNull();
+    expect(loadConfig({}, { STYLES: seed, DARK_STYLES: "{}" }).darkStyles).toEqual(defaultDarkStyles);
+    expect(loadConfig({}, { DARK_STYLES: '{"buttonColor":"gold"}' })).toMatchObject({
+      styles: defaultStyles,
+      darkStyles: { ...defaultDarkStyles, buttonColor: "gold" },
+    });
+    expect(loadConfig({ styles: { textColor: "navy" } }, {}).darkStyles).toBeNull();
+  });
+
   it("lets factory options win over the environment", () => {
     expect(loadConfig({ minPasswordLength: 20 }, { PASSWORD_MIN_LENGTH: "8" }).minPasswordLength).toBe(20);
   });

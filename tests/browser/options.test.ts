@@ -1,0 +1,65 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/chromium.js";
+import { serversForEachTest } from "../helpers/server.js";
+
+/** Options whose effect only a browser shows: the colours as the visitor's system scheme picks them. */
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+const serverWith = serversForEachTest();
+
+/** The seed's exact colours, as the README gives them. */
+const seedStyles = '{"buttonColor":"#419EF8","linkColor":"#419EF8","errorTextColor":"red"}';
+
+async function coloursOf(page: Page) {
+  return page.evaluate(() => {
+    const button = document.querySelector("button[type=submit]")!;
+    return {
+      background: getComputedStyle(document.body).backgroundColor,
+      button: getComputedStyle(button).backgroundColor,
+      // What form controls and scroll bars follow.
+      meta: document.querySelector('meta[name="color-scheme"]')?.getAttribute("content"),
+    };
+  });
+}
+
+describe.each([false, true])("STYLES and DARK_STYLES (JavaScript %s)", (javaScriptEnabled) => {
+  async function pageIn(url: string, colorScheme: "light" | "dark") {
+    const context = await browser.newContext({ javaScriptEnabled, colorScheme });
+    const page = await context.newPage();
+    await page.goto(`${url}/login`);
+    return { page, close: () => context.close() };
+  }
+
+  it("STYLES alone: the same colours in a dark system scheme as in a light one", async () => {
+    const server = await serverWith({ env: { STYLES: seedStyles } });
+    const expected = { background: "rgb(238, 242, 245)", button: "rgb(65, 158, 248)", meta: "light" };
+    for (const scheme of ["light", "dark"] as const) {
+      const { page, close } = await pageIn(server.url, scheme);
+      expect(await coloursOf(page), scheme).toEqual(expected);
+      await close();
+    }
+  });
+
+  it("STYLES with DARK_STYLES: each scheme its own palette", async () => {
+    const server = await serverWith({ env: { STYLES: seedStyles, DARK_STYLES: '{"buttonColor":"#FFD54F"}' } });
+    const light = await pageIn(server.url, "light");
+    expect(await coloursOf(light.page)).toEqual({ background: "rgb(238, 242, 245)", button: "rgb(65, 158, 248)", meta: "light dark" });
+    await light.close();
+    const dark = await pageIn(server.url, "dark");
+    expect(await coloursOf(dark.page)).toEqual({ background: "rgb(18, 20, 23)", button: "rgb(255, 213, 79)", meta: "light dark" });
+    await dark.close();
+  });
+
+  it("neither: the default light and dark palettes", async () => {
+    const server = await serverWith();
+    const dark = await pageIn(server.url, "dark");
+    expect(await coloursOf(dark.page)).toEqual({ background: "rgb(18, 20, 23)", button: "rgb(138, 180, 248)", meta: "light dark" });
+    await dark.close();
+  });
+});
