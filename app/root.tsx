@@ -1,20 +1,20 @@
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import {
   Form,
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
   Outlet,
   Scripts,
   ScrollRestoration,
-  useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { formTokenField } from "~/lib/http";
+import { ErrorBoundary } from "~/components/ErrorPage";
 import { useNonce } from "~/lib/nonce";
+import { errorHeading, pageTitle, siteName } from "~/lib/site";
 import stylesHref from "~/styles/app.css";
 
 export const links: LinksFunction = () => [
@@ -23,12 +23,16 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "data:," },
 ];
 
+/** Pages name themselves; this titles the error page of a failure in the root itself. */
+export const meta: MetaFunction = ({ error }) => (error ? [{ title: pageTitle(errorHeading(error)) }] : []);
+
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   return json({
     styles: context.config.styles,
     darkStyles: context.config.darkStyles,
     username: me?.user.username ?? null,
+    loginUrl: context.config.loginUrl,
     formToken: context.formToken,
     flash: context.flash.take(),
   });
@@ -64,7 +68,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <body>
         <header className="site-header">
           <Link to="/" className="brand">
-            Change Password Demo
+            {siteName}
           </Link>
           <nav aria-label="Account">
             {data?.username ? (
@@ -81,7 +85,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ) : (
               <>
                 <Link to="/register">Register</Link>
-                <Link to="/login">Sign in</Link>
+                <Link to={data?.loginUrl ?? "/login"}>Sign in</Link>
               </>
             )}
           </nav>
@@ -105,16 +109,5 @@ export default function App() {
   return <Outlet />;
 }
 
-export function ErrorBoundary() {
-  const error = useRouteError();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
-  return (
-    <div className="card">
-      <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
-      <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
-      <p>
-        <Link to="/">Back to the start page</Link>
-      </p>
-    </div>
-  );
-}
+/** The root's own failures (its loader's): the same error page, without the loader's data. */
+export { ErrorBoundary };

@@ -50,6 +50,19 @@ const sameSitePath = z
   .string()
   .regex(/^\/(?![/\\])[^\s]*$/, "must be a path on this site, starting with a single /");
 
+/**
+ * Paths this app answers with pages or endpoints of its own, and folders it serves. LOGIN_URL
+ * cannot be one of them: the sign-in page answers at LOGIN_URL (app/routes/$.tsx) only where
+ * nothing else does.
+ */
+const ownPaths = ["/", "/register", "/logout", "/private/change-password", "/private/password-changed", "/healthz", "/readyz", "/.well-known/change-password"];
+const ownFolders = ["/trpc", "/build"];
+
+function isOwnPath(url: string): boolean {
+  const path = (url.replace(/[?#].*$/, "").replace(/\/+$/, "") || "/").toLowerCase();
+  return ownPaths.includes(path) || ownFolders.some((folder) => path === folder || path.startsWith(`${folder}/`));
+}
+
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(3000),
@@ -61,7 +74,10 @@ export const configSchema = z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com" })
       .transform((url) => new URL(url).origin)
       .optional(),
-    loginUrl: sameSitePath.default("/login"),
+    /** The app's own sign-in page answers here (any path of its own but the ones above). */
+    loginUrl: sameSitePath
+      .refine((url) => !isOwnPath(url), "is the path of another page of this app; choose a free one such as /signin")
+      .default("/login"),
     invalidateSessions: z.boolean().default(true),
     sessionCookieName: z
       .string()

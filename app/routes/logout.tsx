@@ -1,10 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Sign out" }];
+export const meta = pageMeta("Sign out");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   return json({ formToken: context.formToken });

@@ -1,11 +1,13 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields } from "~/forms/change-password";
 import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Change Password" }];
+export const meta = pageMeta("Change password");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 const pagePath = "/private/change-password";
 

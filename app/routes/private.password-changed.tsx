@@ -1,10 +1,12 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { loginRedirectUrl } from "~/lib/http";
 import type { loader as rootLoader } from "~/root";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Password changed" }];
+export const meta = pageMeta("Password changed");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 const pagePath = "/private/password-changed";
 

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
@@ -8,8 +8,10 @@ import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { useFieldErrors } from "~/lib/use-field-errors";
 import { useState, type FormEvent } from "react";
 import { readForm } from "~/lib/http";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Register" }];
+export const meta = pageMeta("Register");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const { minPasswordLength, maxPasswordLength } = context.config;

@@ -112,7 +112,7 @@ describe("the page itself", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const html = await response.text();
-    expect(html).toContain("<title>Change Password</title>");
+    expect(html).toContain("<title>Change password — Change Password Demo</title>");
     expect(html).toContain("<h1>Change Password</h1>");
     expect(html).toContain(`Signed in as ${username}.`);
     expect(html).toContain("12 characters minimum");
