@@ -93,7 +93,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <main>
           {data?.flash ? (
             <p className="flash" role="status">
-              {data.flash}
+              {data.flash.message}
             </p>
           ) : null}
           {children}

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { isPathOf, loginRedirectUrl, notFound, readForm, safeRedirect } from "~/lib/http";
 import { pageMeta } from "~/lib/site";
+import type { loader as rootLoader } from "~/root";
 
 export const meta = pageMeta("Sign in");
 export { ErrorBoundary } from "~/components/ErrorPage";
@@ -42,6 +43,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Login() {
   const { redirectTo } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
+  // After registering, or a change that signed this device out, the username is filled in.
+  const flash = useRouteLoaderData<typeof rootLoader>("root")?.flash;
   const onSubmit = useSingleSubmit();
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
@@ -51,7 +54,7 @@ export default function Login() {
       <Field
         label="Username"
         name="username"
-        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
+        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username ?? flash?.username ?? undefined }}
       />
       <Field
         label="Password"

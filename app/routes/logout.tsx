@@ -17,6 +17,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!context.checkFormToken(form.get(formTokenField))) return json({ message: formExpiredMessage }, 403);
   const result = await context.call((trpc) => trpc.auth.logout());
   if (!result.ok) return json({ message: result.failure.message }, result.status);
+  context.flash.signedOut();
   return redirect("/", 303);
 }
 

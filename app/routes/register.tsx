@@ -32,7 +32,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     confirmPassword: text("confirm_password"),
   };
   const result = await context.call((trpc) => trpc.auth.register(input));
-  if (result.ok) return redirect(context.config.loginUrl, 303);
+  if (result.ok) {
+    // The sign-in page says so and has the username filled in.
+    context.flash.registered(input.username);
+    return redirect(context.config.loginUrl, 303);
+  }
   // Username and email go back into the form; passwords never do.
   return json(
     { message: result.failure.message, field: result.failure.field ?? null, username: input.username, email: input.email },

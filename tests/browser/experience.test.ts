@@ -1,6 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoAxeViolations as expectNoAxeViolationsIn } from "../helpers/axe.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { uniqueName } from "../helpers/doors.js";
@@ -28,28 +28,8 @@ async function signedIn(options: { javaScriptEnabled: boolean; viewport?: { widt
   return { username, context, page: await context.newPage() };
 }
 
-/**
- * axe runs inside the page, which a page with JavaScript disabled cannot do. For those, the page's
- * exact HTML (as the server rendered it for the state reached) is served again, scripts removed,
- * in a context where axe can run: what a person without JavaScript gets, analysed.
- */
-async function expectNoAxeViolations(page: Page, options: { javaScriptEnabled?: boolean; colorScheme?: "dark" | "light" } = {}) {
-  if (options.javaScriptEnabled === false) {
-    const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, "");
-    const context = await browser.newContext({ colorScheme: options.colorScheme ?? "light" });
-    const copy = await context.newPage();
-    await copy.route(page.url(), (route) => route.fulfill({ contentType: "text/html", body: html }));
-    await copy.goto(page.url());
-    try {
-      await expectNoAxeViolations(copy);
-    } finally {
-      await context.close();
-    }
-    return;
-  }
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  expect(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
+const expectNoAxeViolations = (page: Page, options: { javaScriptEnabled?: boolean; colorScheme?: "dark" | "light" } = {}) =>
+  expectNoAxeViolationsIn(browser, page, options);
 
 async function submitWrongCurrentPassword(page: Page) {
   await page.getByLabel("Current password").fill("not my password");

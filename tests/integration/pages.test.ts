@@ -209,7 +209,10 @@ describe("logout", () => {
     const response = await device.submitForm("/logout/", {});
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/");
-    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
+    expect(response.headers.getSetCookie()).toEqual([
+      "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+      "flash=signed_out; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+    ]);
     expect(server.app.db.prepare("SELECT count(*) FROM session WHERE id = ?").pluck().get(sessionIdOf(token))).toBe(0);
   });
 });
