@@ -4,6 +4,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { NewPasswordFields } from "~/components/NewPasswordFields";
+import { ReadOnlyNotice, readOnlyNoticeId } from "~/components/ReadOnlyNotice";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { useFieldErrors } from "~/lib/use-field-errors";
 import { useState, type FormEvent } from "react";
@@ -14,8 +15,8 @@ export const meta = pageMeta("Register");
 export { ErrorBoundary } from "~/components/ErrorPage";
 
 export async function loader({ context }: LoaderFunctionArgs) {
-  const { minPasswordLength, maxPasswordLength } = context.config;
-  return json({ minPasswordLength, maxPasswordLength });
+  const { minPasswordLength, maxPasswordLength, readOnly } = context.config;
+  return json({ minPasswordLength, maxPasswordLength, readOnly });
 }
 
 /** The seed's register fields: username, email, password, confirm_password. */
@@ -52,7 +53,7 @@ const fieldNames: Record<string, string> = {
 };
 
 export default function Register() {
-  const { minPasswordLength, maxPasswordLength } = useLoaderData<typeof loader>();
+  const { minPasswordLength, maxPasswordLength, readOnly } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const onSubmit = useSingleSubmit();
   const { summary, errorFor, onEdit } = useFieldErrors(failure, fieldNames);
@@ -66,42 +67,46 @@ export default function Register() {
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Register</h1>
+      {readOnly ? <ReadOnlyNotice>New accounts cannot be registered at the moment.</ReadOnlyNotice> : null}
       <ErrorSummary message={summary} revision={failure} />
-      <Field
-        label="Username"
-        name="username"
-        hint="3 to 32 letters, digits, dots, dashes or underscores."
-        error={errorFor("username")}
-        inputProps={{
-          type: "text",
-          autoComplete: "username",
-          required: true,
-          defaultValue: failure?.username,
-          onInput: edited("username", setUsername),
-        }}
-      />
-      <Field
-        label="Email"
-        name="email"
-        error={errorFor("email")}
-        inputProps={{
-          type: "email",
-          autoComplete: "email",
-          required: true,
-          defaultValue: failure?.email,
-          onInput: edited("email", setEmail),
-        }}
-      />
-      <NewPasswordFields
-        names={{ password: "password", confirmation: "confirm_password" }}
-        labels={{ password: "Password", confirmation: "Confirm password" }}
-        minPasswordLength={minPasswordLength}
-        maxPasswordLength={maxPasswordLength}
-        userInputs={[username, email]}
-        errorFor={errorFor}
-        onEdit={onEdit}
-      />
-      <SubmitButton pendingText="Registering…">Register</SubmitButton>
+      {/* Read-only: said before anyone types, and nothing can be typed or sent (with or without JavaScript). */}
+      <fieldset disabled={readOnly} aria-describedby={readOnly ? readOnlyNoticeId : undefined}>
+        <Field
+          label="Username"
+          name="username"
+          hint="3 to 32 letters, digits, dots, dashes or underscores."
+          error={errorFor("username")}
+          inputProps={{
+            type: "text",
+            autoComplete: "username",
+            required: true,
+            defaultValue: failure?.username,
+            onInput: edited("username", setUsername),
+          }}
+        />
+        <Field
+          label="Email"
+          name="email"
+          error={errorFor("email")}
+          inputProps={{
+            type: "email",
+            autoComplete: "email",
+            required: true,
+            defaultValue: failure?.email,
+            onInput: edited("email", setEmail),
+          }}
+        />
+        <NewPasswordFields
+          names={{ password: "password", confirmation: "confirm_password" }}
+          labels={{ password: "Password", confirmation: "Confirm password" }}
+          minPasswordLength={minPasswordLength}
+          maxPasswordLength={maxPasswordLength}
+          userInputs={[username, email]}
+          errorFor={errorFor}
+          onEdit={onEdit}
+        />
+        <SubmitButton pendingText="Registering…">Register</SubmitButton>
+      </fieldset>
     </Form>
   );
 }

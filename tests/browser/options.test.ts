@@ -1,9 +1,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoAxeViolations } from "../helpers/axe.js";
 import { launchChromium } from "../helpers/chromium.js";
+import { signUpAndIn } from "../helpers/device.js";
+import { uniqueName } from "../helpers/doors.js";
 import { serversForEachTest } from "../helpers/server.js";
 
-/** Options whose effect only a browser shows: the colours as the visitor's system scheme picks them. */
+/**
+ * Options whose effect only a browser shows: the colours as the visitor's system scheme picks
+ * them, the forms that read-only mode turns off.
+ */
 
 let browser: Browser;
 beforeAll(async () => {
@@ -61,5 +67,37 @@ describe.each([false, true])("STYLES and DARK_STYLES (JavaScript %s)", (javaScri
     const dark = await pageIn(server.url, "dark");
     expect(await coloursOf(dark.page)).toEqual({ background: "rgb(18, 20, 23)", button: "rgb(138, 180, 248)", meta: "light dark" });
     await dark.close();
+  });
+});
+
+describe.each([false, true])("READ_ONLY (JavaScript %s)", (javaScriptEnabled) => {
+  it("the change and register forms say so at the top and take no input", async () => {
+    const writable = await serverWith();
+    const server = await serverWith({ env: { READ_ONLY: "yes" }, databasePath: writable.databasePath });
+    const username = uniqueName("ro");
+    const device = await signUpAndIn(server.url, { username, password: "original password 1" }, { registerAt: writable.url });
+    const context = await browser.newContext({ javaScriptEnabled });
+    await context.addCookies([{ name: "session", value: device.cookies.get("session")!, domain: new URL(server.url).hostname, path: "/" }]);
+    const page = await context.newPage();
+    for (const [path, button, notice] of [
+      ["/private/change-password", "Change password", "Passwords cannot be changed at the moment."],
+      ["/register", "Register", "New accounts cannot be registered at the moment."],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      const shown = page.getByText(`This site is in read-only mode. ${notice}`);
+      await shown.waitFor();
+      const [noticeBox, firstInput] = await Promise.all([shown.boundingBox(), page.locator("main input:not([type=hidden]):not([hidden])").first().boundingBox()]);
+      expect(noticeBox!.y, path).toBeLessThan(firstInput!.y);
+      await expect(page.getByRole("button", { name: button, exact: true }).isDisabled(), path).resolves.toBe(true);
+      for (const input of await page.locator("main input:not([type=hidden]):not([hidden])").all()) {
+        await expect(input.isDisabled(), path).resolves.toBe(true);
+      }
+      // Typing does nothing: the focus cannot even land there.
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Tab");
+      await expect(page.evaluate(() => document.activeElement?.closest("main") === null), path).resolves.toBe(true);
+      await expectNoAxeViolations(browser, page, { javaScriptEnabled });
+    }
+    await context.close();
   });
 });
