@@ -73,7 +73,11 @@ export function Layout({ children }: { children: ReactNode }) {
           <nav aria-label="Account">
             {data?.username ? (
               <>
-                <span>{data.username}</span>
+                {/* A long name is cut short with an ellipsis (the whole of it in the tooltip and for screen readers), so the links stay on one line. */}
+                <span className="username" title={data.username}>
+                  <span className="visually-hidden">Signed in as </span>
+                  {data.username}
+                </span>
                 <Link to="/private/change-password">Change password</Link>
                 <Form method="post" action="/logout">
                   <input type="hidden" name={formTokenField} value={data.formToken ?? ""} />

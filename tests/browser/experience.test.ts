@@ -19,10 +19,10 @@ afterAll(async () => {
 const password = "original password 1";
 
 /** A browser context already signed in as a new user (the cookie comes from the real login form). */
-async function signedIn(options: { javaScriptEnabled: boolean; viewport?: { width: number; height: number } }) {
-  const username = uniqueName("ux");
+async function signedIn(options: { javaScriptEnabled: boolean; viewport?: { width: number; height: number }; username?: string }) {
+  const { username = uniqueName("ux"), ...contextOptions } = options;
   const device = await signUpAndIn(server.url, { username, password });
-  const context = await browser.newContext(options);
+  const context = await browser.newContext(contextOptions);
   const { hostname } = new URL(server.url);
   await context.addCookies([{ name: "session", value: device.cookies.get("session")!, domain: hostname, path: "/" }]);
   return { username, context, page: await context.newPage() };
@@ -50,7 +50,7 @@ describe.each([
   });
   afterAll(() => context.close());
 
-  it.each(["/", "/register", "/login", "/private/change-password"])("axe finds nothing on %s", async (path) => {
+  it.each(["/", "/register", "/login", "/logout", "/private/change-password", "/nowhere"])("axe finds nothing on %s", async (path) => {
     await page.goto(`${server.url}${path}`);
     await expectNoAxeViolations(page, { javaScriptEnabled });
   });
@@ -102,6 +102,97 @@ describe.each([
     expect(background).toBe("rgb(18, 20, 23)");
     await expectNoAxeViolations(page, { javaScriptEnabled, colorScheme: "dark" });
     await page.emulateMedia({ colorScheme: "light" });
+  });
+});
+
+describe.each([
+  { javaScriptEnabled: false, mode: "JavaScript off" },
+  { javaScriptEnabled: true, mode: "JavaScript on" },
+])("the header 375 px wide with the longest username ($mode)", ({ javaScriptEnabled }) => {
+  it("takes two lines: the site's name, then the username cut short with an ellipsis and the whole of both links", async () => {
+    // 32 characters, the most a username may have.
+    const username = `${uniqueName("a_very_long_username_")}`.padEnd(32, "x").slice(0, 32);
+    const { context, page } = await signedIn({ javaScriptEnabled, username, viewport: { width: 375, height: 700 } });
+    await page.goto(`${server.url}/private/change-password`);
+    const layout = await page.evaluate(() => {
+      const box = (selector: string) => document.querySelector(selector)!.getBoundingClientRect();
+      const name = document.querySelector<HTMLElement>(".site-header .username")!;
+      return {
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        brand: box(".brand").toJSON() as DOMRect,
+        nav: [...document.querySelectorAll(".site-header nav > *")].map((element) => element.getBoundingClientRect().toJSON() as DOMRect),
+        truncated: name.scrollWidth > name.clientWidth,
+        textOverflow: getComputedStyle(name).textOverflow,
+        title: name.title,
+        lineHeight: box(".brand").height,
+        header: box(".site-header").height,
+      };
+    });
+    expect(layout.overflow).toBeLessThanOrEqual(0);
+    // Two lines (it was three): the links on one line of their own, below the site's name.
+    expect(layout.header).toBeLessThan(layout.lineHeight * 2 + 50);
+    const tops = new Set(layout.nav.map((box) => Math.round(box.top + box.height / 2)));
+    expect(tops.size).toBe(1);
+    expect(layout.nav[0]!.top).toBeGreaterThanOrEqual(layout.brand.bottom);
+    for (const box of layout.nav) expect(box.right).toBeLessThanOrEqual(375);
+    expect(layout.truncated).toBe(true);
+    expect(layout.textOverflow).toBe("ellipsis");
+    expect(layout.title).toBe(username);
+    // Screen readers get the whole name; the links are whole and work.
+    await page.getByRole("navigation", { name: "Account" }).getByText(`Signed in as ${username}`).waitFor();
+    await expectNoAxeViolations(page, { javaScriptEnabled });
+    await page.getByRole("navigation").getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("You have signed out.").waitFor();
+    await context.close();
+  });
+
+  it("fits on one line 1280 px wide", async () => {
+    const username = `${uniqueName("a_very_long_username_")}`.padEnd(32, "x").slice(0, 32);
+    const { context, page } = await signedIn({ javaScriptEnabled, username, viewport: { width: 1280, height: 700 } });
+    await page.goto(`${server.url}/`);
+    const [brand, nav, truncated] = await page.evaluate(() => {
+      const name = document.querySelector<HTMLElement>(".site-header .username")!;
+      return [
+        document.querySelector(".brand")!.getBoundingClientRect().toJSON() as DOMRect,
+        document.querySelector(".site-header nav")!.getBoundingClientRect().toJSON() as DOMRect,
+        name.scrollWidth > name.clientWidth,
+      ] as const;
+    });
+    expect(Math.abs(brand.top + brand.height / 2 - (nav.top + nav.height / 2))).toBeLessThan(4);
+    expect(truncated).toBe(false);
+    await context.close();
+  });
+});
+
+describe("the strength meter's place", () => {
+  /** From the new password's hint to the next field's label: the same with and without JavaScript until something is typed. */
+  async function gapBelowNewPassword(javaScriptEnabled: boolean) {
+    const { context, page } = await signedIn({ javaScriptEnabled });
+    await page.goto(`${server.url}/private/change-password`);
+    if (javaScriptEnabled) await page.getByRole("button", { name: "Show new password" }).waitFor();
+    const measure = () =>
+      page.evaluate(() => {
+        const hint = document.querySelector("#field-new_password-hint")!.getBoundingClientRect();
+        const next = document.querySelector('label[for="field-confirm_new_password"]')!.getBoundingClientRect();
+        return Math.round(next.top - hint.bottom);
+      });
+    const empty = await measure();
+    let typed: number | null = null;
+    if (javaScriptEnabled) {
+      await page.getByLabel(/^New password/).fill("correct horse battery staple");
+      await page.getByText(/^Strength: /).waitFor();
+      typed = await measure();
+    }
+    await context.close();
+    return { empty, typed };
+  }
+
+  it("is not held open before anything is typed (no empty gap), and the meter appears when typing starts", async () => {
+    const withoutScript = await gapBelowNewPassword(false);
+    const withScript = await gapBelowNewPassword(true);
+    expect(withoutScript.empty).toBe(16);
+    expect(withScript.empty).toBe(withoutScript.empty);
+    expect(withScript.typed!).toBeGreaterThan(withScript.empty);
   });
 });
 
