@@ -4,11 +4,13 @@ import { expectNoAxeViolations } from "../helpers/axe.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
+import { registerThroughPage, signInThroughPage } from "../helpers/page-forms.js";
 import { serversForEachTest } from "../helpers/server.js";
 
 /**
  * Options whose effect only a browser shows: the colours as the visitor's system scheme picks
- * them, the forms that read-only mode turns off.
+ * them, the forms that read-only mode turns off, the sign-in page moved by LOGIN_URL (with
+ * JavaScript on, the browser's own router must find it too).
  */
 
 let browser: Browser;
@@ -98,6 +100,44 @@ describe.each([false, true])("READ_ONLY (JavaScript %s)", (javaScriptEnabled) =>
       await expect(page.evaluate(() => document.activeElement?.closest("main") === null), path).resolves.toBe(true);
       await expectNoAxeViolations(browser, page, { javaScriptEnabled });
     }
+    await context.close();
+  });
+});
+
+describe.each([false, true])("LOGIN_URL=/signin (JavaScript %s)", (javaScriptEnabled) => {
+  it("register, sign in, change and sign in again, all through /signin", async () => {
+    const server = await serverWith({ env: { LOGIN_URL: "/signin" } });
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    const username = uniqueName("signin");
+    await page.goto(`${server.url}/register`);
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Email").fill(`${username}@example.com`);
+    await page.getByLabel(/^Password/).fill("original password 1");
+    await page.getByLabel("Confirm password").fill("original password 1");
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.waitForURL(`${server.url}/signin`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await expectNoAxeViolations(browser, page, { javaScriptEnabled });
+
+    // The header's link leads to the same page.
+    await page.goto(`${server.url}/register`);
+    await page.getByRole("navigation").getByRole("link", { name: "Sign in" }).click();
+    await page.waitForURL(`${server.url}/signin`);
+    await signInThroughPage(page, username, "original password 1");
+    await page.getByText(`You are signed in as ${username}.`).waitFor();
+
+    await page.getByRole("link", { name: "Change your password" }).click();
+    await page.getByLabel("Current password").fill("original password 1");
+    await page.getByLabel(/^New password/).fill("a brand new password");
+    await page.getByLabel("Confirm new password").fill("a brand new password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.waitForURL(`${server.url}/signin`);
+    await page.getByRole("status").getByText("Your password was changed. Sign in with your new password.").waitFor();
+    await expect(page.getByLabel("Username").inputValue()).resolves.toBe(username);
+    expect(problems).toEqual([]);
     await context.close();
   });
 });
