@@ -198,8 +198,6 @@ export function usesHttps(config: Pick<Config, "publicOrigin">): boolean {
 }
 export type ConfigOptions = z.input<typeof configSchema>;
 export type Styles = Config["styles"];
-/** Null: no dark palette, the light one is used whatever the system prefers. */
-export type DarkStyles = Config["darkStyles"];
 
 type OptionName = keyof ConfigOptions;
 
