@@ -12,6 +12,9 @@ import { databaseFailure, listenFailure, startupFailureLine } from "./startup-fa
  *
  * SIGTERM or SIGINT shuts down gracefully: no new connections, the requests in flight finish
  * (within SHUTDOWN_TIMEOUT_SECONDS), then the process exits 0.
+ *
+ * A start-up that cannot work (a bad option, a busy port, an unusable database) stops with exit
+ * code 1 and one line naming the variable to change (server/startup-failure.ts), workers included.
  */
 async function main() {
   const config = loadConfig();
@@ -100,7 +103,7 @@ function runPrimary(config: Config) {
     }
     if (!listened.has(worker)) {
       // Its own line, sent just before it ended, may still be on its way.
-      const line = `a worker ended (${signal ?? code}) before it could listen; stopping`;
+      const line = `Cannot start: a worker ended (${signal ?? code}) before it could listen`;
       setTimeout(() => stopAfterFailedStart(line), failedWorkerLineWaitMs);
       return;
     }
