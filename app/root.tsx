@@ -1,20 +1,20 @@
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import {
   Form,
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
   Outlet,
   Scripts,
   ScrollRestoration,
-  useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { formTokenField } from "~/lib/http";
+import { ErrorBoundary } from "~/components/ErrorPage";
 import { useNonce } from "~/lib/nonce";
+import { errorHeading, pageTitle, siteName } from "~/lib/site";
 import stylesHref from "~/styles/app.css";
 
 export const links: LinksFunction = () => [
@@ -23,12 +23,16 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "data:," },
 ];
 
+/** Pages name themselves; this titles the error page of a failure in the root itself. */
+export const meta: MetaFunction = ({ error }) => (error ? [{ title: pageTitle(errorHeading(error)) }] : []);
+
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   return json({
     styles: context.config.styles,
     darkStyles: context.config.darkStyles,
     username: me?.user.username ?? null,
+    loginUrl: context.config.loginUrl,
     formToken: context.formToken,
     flash: context.flash.take(),
   });
@@ -42,8 +46,9 @@ function cssVariables(styles: Record<string, string>): string {
   return `:root { ${declarations.join(" ")} }`;
 }
 
-function colourScheme(light: Record<string, string>, dark: Record<string, string>): string {
-  return `${cssVariables(light)} @media (prefers-color-scheme: dark) { ${cssVariables(dark)} }`;
+/** Without a dark palette (STYLES set alone), the light one holds whatever the system prefers. */
+function colourScheme(light: Record<string, string>, dark: Record<string, string> | null): string {
+  return dark ? `${cssVariables(light)} @media (prefers-color-scheme: dark) { ${cssVariables(dark)} }` : cssVariables(light);
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -54,7 +59,8 @@ export function Layout({ children }: { children: ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
+        {/* Form controls and scroll bars follow the palettes offered. */}
+        <meta name="color-scheme" content={data?.darkStyles === null ? "light" : "light dark"} />
         <Meta />
         <Links />
         {data ? <style nonce={nonce} dangerouslySetInnerHTML={{ __html: colourScheme(data.styles, data.darkStyles) }} /> : null}
@@ -62,12 +68,16 @@ export function Layout({ children }: { children: ReactNode }) {
       <body>
         <header className="site-header">
           <Link to="/" className="brand">
-            Change Password Demo
+            {siteName}
           </Link>
           <nav aria-label="Account">
             {data?.username ? (
               <>
-                <span>{data.username}</span>
+                {/* A long name is cut short with an ellipsis (the whole of it in the tooltip and for screen readers), so the links stay on one line. */}
+                <span className="username" title={data.username}>
+                  <span className="visually-hidden">Signed in as </span>
+                  {data.username}
+                </span>
                 <Link to="/private/change-password">Change password</Link>
                 <Form method="post" action="/logout">
                   <input type="hidden" name={formTokenField} value={data.formToken ?? ""} />
@@ -79,7 +89,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ) : (
               <>
                 <Link to="/register">Register</Link>
-                <Link to="/login">Sign in</Link>
+                <Link to={data?.loginUrl ?? "/login"}>Sign in</Link>
               </>
             )}
           </nav>
@@ -87,7 +97,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <main>
           {data?.flash ? (
             <p className="flash" role="status">
-              {data.flash}
+              {data.flash.message}
             </p>
           ) : null}
           {children}
@@ -103,16 +113,5 @@ export default function App() {
   return <Outlet />;
 }
 
-export function ErrorBoundary() {
-  const error = useRouteError();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
-  return (
-    <div className="card">
-      <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
-      <p>{notFound ? "There is nothing at this address." : "Please try again in a moment."}</p>
-      <p>
-        <Link to="/">Back to the start page</Link>
-      </p>
-    </div>
-  );
-}
+/** The root's own failures (its loader's): the same error page, without the loader's data. */
+export { ErrorBoundary };

@@ -34,15 +34,34 @@ const cssValue = z
   .max(100)
   .regex(/^[^<>;{}\\"']+$/, "must be a plain CSS value (no < > ; { } \\ or quotes)");
 
-const stylesSchema = z
-  .object(Object.fromEntries(Object.keys(defaultStyles).map((key) => [key, cssValue.optional()])) as {
+const stylesSchema = z.strictObject(
+  Object.fromEntries(Object.keys(defaultStyles).map((key) => [key, cssValue.optional()])) as {
     [K in keyof typeof defaultStyles]: z.ZodOptional<typeof cssValue>;
-  })
-  .strict();
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown colour name ${issue.keys.map((key) => JSON.stringify(key)).join(", ")}; the names are ${Object.keys(defaultStyles).join(", ")}`
+        : undefined,
+  },
+);
 
 const sameSitePath = z
   .string()
   .regex(/^\/(?![/\\])[^\s]*$/, "must be a path on this site, starting with a single /");
+
+/**
+ * Paths this app answers with pages or endpoints of its own, and folders it serves. LOGIN_URL
+ * cannot be one of them: the sign-in page answers at LOGIN_URL (app/routes/$.tsx) only where
+ * nothing else does.
+ */
+const ownPaths = ["/", "/register", "/logout", "/private/change-password", "/private/password-changed", "/healthz", "/readyz", "/.well-known/change-password"];
+const ownFolders = ["/trpc", "/build"];
+
+function isOwnPath(url: string): boolean {
+  const path = (url.replace(/[?#].*$/, "").replace(/\/+$/, "") || "/").toLowerCase();
+  return ownPaths.includes(path) || ownFolders.some((folder) => path === folder || path.startsWith(`${folder}/`));
+}
 
 export const configSchema = z
   .object({
@@ -72,7 +91,10 @@ export const configSchema = z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://example.com" })
       .transform((url) => new URL(url).origin)
       .optional(),
-    loginUrl: sameSitePath.default("/login"),
+    /** The app's own sign-in page answers here (any path of its own but the ones above). */
+    loginUrl: sameSitePath
+      .refine((url) => !isOwnPath(url), "is the path of another page of this app; choose a free one such as /signin")
+      .default("/login"),
     invalidateSessions: z.boolean().default(true),
     sessionCookieName: z
       .string()
@@ -85,9 +107,10 @@ export const configSchema = z
       .default("device"),
     readOnly: z.boolean().default(false),
     minPasswordLength: z.number().int().min(1).max(128).default(12),
-    maxPasswordLength: z.number().int().min(8).max(1024).default(128),
-    styles: stylesSchema.default({}).transform((styles) => ({ ...defaultStyles, ...styles })),
-    darkStyles: stylesSchema.default({}).transform((styles) => ({ ...defaultDarkStyles, ...styles })),
+    maxPasswordLength: z.number().int().min(8, "must be at least 8").max(1024).default(128),
+    /** Resolved with darkStyles below (`colourSchemes`). */
+    styles: stylesSchema.optional(),
+    darkStyles: stylesSchema.optional(),
     /** Signs the no-JavaScript forms' CSRF tokens. Unset: generated on first start and kept in the database. */
     secret: z.string().min(32, "must be at least 32 characters").optional(),
     /** Request bodies larger than this are refused with 413 before they are read further. */
@@ -143,9 +166,15 @@ export const configSchema = z
     hashQueueLimit: z.number().int().min(1).max(10_000).default(48),
   })
   .strict()
+  // Blamed on the maximum: the minimum has a default (12), so a maximum set below it is the usual
+  // mistake; the message names both. Skipped when either length is already wrong on its own.
   .refine((config) => config.minPasswordLength <= config.maxPasswordLength, {
-    path: ["minPasswordLength"],
-    message: "must not be greater than the maximum length",
+    path: ["maxPasswordLength"],
+    error: (issue) => {
+      const { minPasswordLength, maxPasswordLength } = issue.input as { minPasswordLength: number; maxPasswordLength: number };
+      return `${maxPasswordLength} is less than the minimum length, ${minPasswordLength} (PASSWORD_MIN_LENGTH); raise it or lower the minimum`;
+    },
+    when: (payload) => !payload.issues.some((issue) => ["minPasswordLength", "maxPasswordLength"].includes(String(issue.path?.[0]))),
   })
   .refine((config) => config.deviceCookieName !== config.sessionCookieName, {
     path: ["deviceCookieName"],
@@ -160,7 +189,23 @@ export const configSchema = z
   .refine((config) => (config.rateLimitAccountAttempts * 3600) / config.rateLimitWindowSeconds <= 100, {
     path: ["rateLimitAccountAttempts"],
     message: "allows more than 100 failed attempts per hour; lower it or lengthen the window",
-  });
+  })
+  .transform(({ styles, darkStyles, ...config }) => ({ ...config, ...colourSchemes(styles, darkStyles) }));
+
+type StyleOptions = Partial<typeof defaultStyles>;
+
+/**
+ * The light palette, and the dark one or null for none. With neither option, both defaults. STYLES
+ * alone is the one palette for every visitor, whatever their system prefers: the seed had no dark
+ * scheme, and colours an operator chose must come out as chosen (the seed's own, exactly, among
+ * them). DARK_STYLES, even `{}`, adds the dark palette: the dark defaults with its colours on top.
+ */
+function colourSchemes(styles: StyleOptions | undefined, darkStyles: StyleOptions | undefined) {
+  return {
+    styles: { ...defaultStyles, ...styles },
+    darkStyles: darkStyles ? { ...defaultDarkStyles, ...darkStyles } : styles ? null : defaultDarkStyles,
+  };
+}
 
 export type Config = z.output<typeof configSchema>;
 
@@ -189,8 +234,8 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   readOnly: ["READ_ONLY", toBoolean],
   minPasswordLength: ["PASSWORD_MIN_LENGTH", toNumber],
   maxPasswordLength: ["PASSWORD_MAX_LENGTH", toNumber],
-  styles: ["STYLES", toJson],
-  darkStyles: ["DARK_STYLES", toJson],
+  styles: ["STYLES", toJsonObject],
+  darkStyles: ["DARK_STYLES", toJsonObject],
   secret: ["SECRET", String],
   maxBodyBytes: ["MAX_BODY_BYTES", toNumber],
   rateLimitAccountAttempts: ["RATE_LIMIT_ACCOUNT_ATTEMPTS", toNumber],
@@ -221,43 +266,64 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Environment text that cannot become a value of its option's type: what it should look like. */
+class Unreadable {
+  constructor(readonly problem: string) {}
+}
+
 /**
  * Options given to the factory win over environment variables, which win over defaults.
- * A bad value throws a ConfigError naming both the variable and the option.
+ * A bad value throws a ConfigError naming both the variable and the option, on one line (start-up
+ * prints it as it is: one line an operator can read in any log).
  */
 export function loadConfig(options: ConfigOptions = {}, env: Environment = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const fromEnv: Record<string, unknown> = {};
+  const problems: string[] = [];
   for (const [option, [name, parse]] of Object.entries(environment)) {
     const text = env[name];
-    if (text !== undefined && text !== "") fromEnv[option] = parse(text);
+    if (text === undefined || text === "" || option in defined) continue;
+    const value = parse(text);
+    if (value instanceof Unreadable) problems.push(`${name} (option ${option}): ${value.problem}`);
+    else fromEnv[option] = value;
   }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const result = configSchema.safeParse({ ...fromEnv, ...defined });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  if (result.success && problems.length === 0) return result.data;
+  for (const issue of result.error?.issues ?? []) {
     const option = String(issue.path[0] ?? "");
     const variable = environment[option as OptionName]?.[0];
     const where = variable ? `${variable} (option ${issue.path.join(".")})` : `option ${option || "(root)"}`;
-    return `- ${where}: ${issue.message}`;
-  });
-  throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+    problems.push(`${where}: ${issue.message}`);
+  }
+  throw configError(problems);
+}
+
+function configError(problems: string[]): ConfigError {
+  return new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
 }
 
 function toNumber(text: string): unknown {
-  return /^\s*-?\d+\s*$/.test(text) ? Number(text) : text;
+  return /^\s*-?\d+\s*$/.test(text) ? Number(text) : new Unreadable(`must be a whole number, not ${JSON.stringify(text)}`);
 }
+
+/** Each pair: the word for true, the word for false (any case). */
+const booleanWords = [["true", "false"], ["1", "0"], ["yes", "no"], ["on", "off"]] as const;
 
 function toBoolean(text: string): unknown {
   const value = text.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(value)) return true;
-  if (["false", "0", "no", "off"].includes(value)) return false;
-  return text;
+  if (booleanWords.some(([yes]) => yes === value)) return true;
+  if (booleanWords.some(([, no]) => no === value)) return false;
+  const accepted = booleanWords.map((pair) => pair.join("/")).join(", ");
+  return new Unreadable(`must be one of ${accepted}, not ${JSON.stringify(text)}`);
 }
 
-function toJson(text: string): unknown {
+function toJsonObject(text: string): unknown {
+  const example = 'a JSON object such as {"buttonColor":"#1565C0"}';
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
+    return new Unreadable(`must be ${example}`);
+  } catch (error) {
+    return new Unreadable(`must be ${example}; it is not valid JSON (${(error as Error).message})`);
   }
 }

@@ -1,8 +1,9 @@
 import cluster, { type Worker } from "node:cluster";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadConfig, type Config } from "./config.js";
 import { describeDatabase, openConfiguredStore } from "./database.js";
 import { createLogger } from "./logger.js";
+import { databaseFailure, listenFailure, startupFailureLine } from "./startup-failure.js";
 
 /**
  * Start-up: everything comes from environment variables (see server/config.ts and the README).
@@ -12,13 +13,21 @@ import { createLogger } from "./logger.js";
  *
  * SIGTERM or SIGINT shuts down gracefully: no new connections, the requests in flight finish
  * (within SHUTDOWN_TIMEOUT_SECONDS), then the process exits 0.
+ *
+ * A start-up that cannot work (a bad option, a busy port, an unusable database) stops with exit
+ * code 1 and one line naming the variable to change (server/startup-failure.ts), workers included.
  */
 async function main() {
   const config = loadConfig();
+  // Migrate once here: before the workers start, so they do not all race to do it, and alone so
+  // that an unusable DATABASE_PATH or DATABASE_URL is told in one plain line.
+  if (cluster.isPrimary) await prepareDatabase(config);
   if (config.webConcurrency > 1 && cluster.isPrimary) return runPrimary(config);
 
   const app = await createApp();
-  const url = await app.listen();
+  const url = await app.listen().catch((error: unknown) => {
+    throw listenFailure(error, app.config);
+  });
   if (cluster.isPrimary) {
     console.log(`Change-password demo listening on ${url} (database: ${describeDatabase(app.config)})`);
   }
@@ -36,15 +45,49 @@ async function main() {
 /** Seconds the primary gives its workers beyond their own shutdown timeout before it kills them. */
 const workerExitMarginSeconds = 10;
 
-async function runPrimary(config: Config) {
-  // Migrate once here, so the workers do not all race to do it.
-  await (await openConfiguredStore(config, createLogger(config.logLevel))).close();
+async function prepareDatabase(config: Config) {
+  try {
+    await (await openConfiguredStore(config, createLogger(config.logLevel))).close();
+  } catch (error) {
+    throw databaseFailure(error, config);
+  }
+}
+
+/** What a worker that cannot start tells the primary, which says it once for all of them. */
+type StartupFailureMessage = { startupFailure: string };
+
+function isStartupFailureMessage(message: unknown): message is StartupFailureMessage {
+  return typeof (message as StartupFailureMessage | null)?.startupFailure === "string";
+}
+
+/** Milliseconds the primary waits for the line of a worker that ended before it could listen. */
+const failedWorkerLineWaitMs = 500;
+
+function runPrimary(config: Config) {
   let stopping = false;
   let announced = false;
   const workers = new Set<Worker>();
+  const listened = new WeakSet<Worker>();
   const fork = () => workers.add(cluster.fork());
   for (let index = 0; index < config.webConcurrency; index++) fork();
-  cluster.on("listening", (_worker, address) => {
+
+  // A worker that cannot start (a busy port, a broken database) would fail the same way each
+  // time it was replaced: the whole process stops instead, with that worker's one line, exit 1.
+  let failed = false;
+  const stopAfterFailedStart = (line: string) => {
+    if (failed) return;
+    failed = true;
+    stopping = true;
+    console.error(line);
+    for (const worker of workers) worker.process.kill("SIGKILL");
+    process.exit(1);
+  };
+  cluster.on("message", (_worker, message: unknown) => {
+    if (isStartupFailureMessage(message)) stopAfterFailedStart(message.startupFailure);
+  });
+
+  cluster.on("listening", (worker, address) => {
+    listened.add(worker);
     if (announced) return;
     announced = true;
     const host = !address.address || address.address === "::" || address.address === "0.0.0.0" ? "localhost" : address.address;
@@ -57,6 +100,12 @@ async function runPrimary(config: Config) {
     if (stopping) {
       // Shutting down: a worker that is done stays done, and the last one out ends the primary.
       if (workers.size === 0) process.exit(0);
+      return;
+    }
+    if (!listened.has(worker)) {
+      // Its own line, sent just before it ended, may still be on its way.
+      const line = `Cannot start: a worker ended (${signal ?? code}) before it could listen`;
+      setTimeout(() => stopAfterFailedStart(line), failedWorkerLineWaitMs);
       return;
     }
     console.error(`worker ${worker.process.pid} ended (${signal ?? code}); starting another`);
@@ -97,6 +146,12 @@ function onShutdownSignal(stop: (signal: NodeJS.Signals) => void) {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A problem the operator can fix is one line naming the variable; anything else is a bug, with its stack.
+  const line = startupFailureLine(error);
+  if (line !== null && cluster.isWorker && process.send) {
+    process.send({ startupFailure: line } satisfies StartupFailureMessage, () => process.exit(1));
+    return;
+  }
+  console.error(line ?? error);
   process.exit(1);
 });

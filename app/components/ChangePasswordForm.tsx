@@ -5,6 +5,7 @@ import { useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-fie
 import { ErrorSummary } from "./ErrorSummary";
 import { Field } from "./Field";
 import { NewPasswordFields } from "./NewPasswordFields";
+import { ReadOnlyNotice, readOnlyNoticeId } from "./ReadOnlyNotice";
 import { SubmitButton, useSingleSubmit } from "./SubmitButton";
 
 export type ChangePasswordFormProps = {
@@ -49,34 +50,37 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
     <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Change Password</h1>
       <p>{`Signed in as ${username}.`}</p>
-      {readOnly ? <p className="notice">This demo is running in read only mode: changes are refused.</p> : null}
+      {readOnly ? <ReadOnlyNotice>Passwords cannot be changed at the moment.</ReadOnlyNotice> : null}
       <ErrorSummary {...summary} revision={error} />
-      <input type="hidden" name={formTokenField} value={formToken ?? ""} />
-      {/* Tells password managers which account's saved password to update. */}
-      <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
-      <Field
-        label={labels.current}
-        name={changePasswordFields.currentPassword}
-        error={errorFor(changePasswordFields.currentPassword)}
-        reveal="current password"
-        inputProps={{
-          type: "password",
-          autoComplete: "current-password",
-          required: true,
-          onInput: () => onEdit(changePasswordFields.currentPassword),
-        }}
-      />
-      <NewPasswordFields
-        names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
-        labels={labels}
-        minPasswordLength={minPasswordLength}
-        maxPasswordLength={maxPasswordLength}
-        owner={{ username, email }}
-        errorFor={errorFor}
-        onEdit={onEdit}
-      />
-      <p className="hint">{afterChangeHint}</p>
-      <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
+      {/* Read-only: said before anyone types, and nothing can be typed or sent (with or without JavaScript). */}
+      <fieldset disabled={readOnly} aria-describedby={readOnly ? readOnlyNoticeId : undefined}>
+        <input type="hidden" name={formTokenField} value={formToken ?? ""} />
+        {/* Tells password managers which account's saved password to update. */}
+        <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
+        <Field
+          label={labels.current}
+          name={changePasswordFields.currentPassword}
+          error={errorFor(changePasswordFields.currentPassword)}
+          reveal="current password"
+          inputProps={{
+            type: "password",
+            autoComplete: "current-password",
+            required: true,
+            onInput: () => onEdit(changePasswordFields.currentPassword),
+          }}
+        />
+        <NewPasswordFields
+          names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
+          labels={labels}
+          minPasswordLength={minPasswordLength}
+          maxPasswordLength={maxPasswordLength}
+          owner={{ username, email }}
+          errorFor={errorFor}
+          onEdit={onEdit}
+        />
+        <p className="hint">{afterChangeHint}</p>
+        <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
+      </fieldset>
     </Form>
   );
 }

@@ -9,7 +9,10 @@ export type FieldProps = {
   error?: string | null;
   /** Live text under the input (strength, match), tied with aria-describedby too. */
   live?: ReactNode;
-  /** Adds a show/hide button named "Show <reveal>" (JavaScript only): a real button with aria-pressed. */
+  /**
+   * Adds a show/hide button (JavaScript only) named for what a click does: "Show <reveal>" while
+   * the password is hidden, "Hide <reveal>" while it is shown.
+   */
   reveal?: string;
   inputProps?: Omit<InputHTMLAttributes<HTMLInputElement>, "name" | "id">;
 };
@@ -37,14 +40,11 @@ export function Field({ label, name, hint, error, live, reveal, inputProps }: Fi
           type={type}
         />
         {reveal && hydrated ? (
-          <button
-            type="button"
-            className="reveal"
-            aria-pressed={revealed}
-            aria-controls={id}
-            onClick={() => setRevealed((value) => !value)}
-          >
-            Show<span className="visually-hidden">{` ${reveal}`}</span>
+          // Its name changes with the state, so it is no toggle button (aria-pressed): "Hide password,
+          // pressed" would say the opposite of what a click does (GOV.UK's password input does the same).
+          <button type="button" className="reveal" aria-controls={id} onClick={() => setRevealed((value) => !value)}>
+            {revealed ? "Hide" : "Show"}
+            <span className="visually-hidden">{` ${reveal}`}</span>
           </button>
         ) : null}
       </div>

@@ -4,6 +4,28 @@ export function loginRedirectUrl(loginUrl: string, returnTo: string): string {
   return `${loginUrl}${separator}redirectTo=${encodeURIComponent(returnTo).replace(/%2F/g, "/")}`;
 }
 
+/**
+ * Whether a request's path is the page at `url` (a configured path such as LOGIN_URL, query
+ * ignored) the way Remix matches routes: case-insensitively, percent-decoded, trailing slashes aside.
+ */
+export function isPathOf(pathname: string, url: string): boolean {
+  const normalise = (path: string) => {
+    let decoded = path;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // Broken percent-encoding: compared as it is.
+    }
+    return (decoded.replace(/\/+$/, "") || "/").toLowerCase();
+  };
+  return normalise(pathname) === normalise(url.replace(/[?#].*$/, ""));
+}
+
+/** What a loader or action throws for a path that is no page: the root's error page, with the site's header. */
+export function notFound(): Response {
+  return new Response("Not Found", { status: 404, statusText: "Not Found" });
+}
+
 const sameSite = "http://same-site.invalid";
 
 /**

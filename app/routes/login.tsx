@@ -1,19 +1,31 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
-import { readForm, safeRedirect } from "~/lib/http";
+import { isPathOf, loginRedirectUrl, notFound, readForm, safeRedirect } from "~/lib/http";
+import { pageMeta } from "~/lib/site";
+import type { loader as rootLoader } from "~/root";
 
-export const meta: MetaFunction = () => [{ title: "Sign in" }];
+export const meta = pageMeta("Sign in");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"), "");
+/**
+ * The sign-in page answers at LOGIN_URL: here at /login by default, through the catch-all route
+ * ($.tsx) at any other free path. With LOGIN_URL elsewhere, /login leads there (old links and
+ * bookmarks keep working) and takes no sign-ins.
+ */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const url = new URL(request.url);
+  const { loginUrl } = context.config;
+  const redirectTo = safeRedirect(url.searchParams.get("redirectTo"), "");
+  if (!isPathOf(url.pathname, loginUrl)) throw redirect(redirectTo ? loginRedirectUrl(loginUrl, redirectTo) : loginUrl);
   return json({ redirectTo });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
+  if (!isPathOf(new URL(request.url).pathname, context.config.loginUrl)) throw notFound();
   const form = await readForm(request);
   const text = (name: string) => {
     const value = form.get(name);
@@ -31,6 +43,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Login() {
   const { redirectTo } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
+  // After registering, or a change that signed this device out, the username is filled in.
+  const flash = useRouteLoaderData<typeof rootLoader>("root")?.flash;
   const onSubmit = useSingleSubmit();
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
@@ -40,7 +54,7 @@ export default function Login() {
       <Field
         label="Username"
         name="username"
-        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
+        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username ?? flash?.username ?? undefined }}
       />
       <Field
         label="Password"

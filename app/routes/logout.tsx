@@ -1,10 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Sign out" }];
+export const meta = pageMeta("Sign out");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   return json({ formToken: context.formToken });
@@ -15,6 +17,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!context.checkFormToken(form.get(formTokenField))) return json({ message: formExpiredMessage }, 403);
   const result = await context.call((trpc) => trpc.auth.logout());
   if (!result.ok) return json({ message: result.failure.message }, result.status);
+  context.flash.signedOut();
   return redirect("/", 303);
 }
 

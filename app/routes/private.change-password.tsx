@@ -1,17 +1,20 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields } from "~/forms/change-password";
-import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
+import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { redirectToSignIn } from "~/lib/sign-in.server";
+import { pageMeta } from "~/lib/site";
 
-export const meta: MetaFunction = () => [{ title: "Change Password" }];
+export const meta = pageMeta("Change password");
+export { ErrorBoundary } from "~/components/ErrorPage";
 
 const pagePath = "/private/change-password";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath));
+  if (!me) throw redirectToSignIn(context, pagePath);
   const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint } = context.config;
   return json({
     username: me.user.username,
@@ -26,8 +29,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { loginUrl } = context.config;
-  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath));
+  const me = await context.trpc.auth.me();
+  if (!me) throw redirectToSignIn(context, pagePath, { formSent: true });
 
   const form = await readForm(request);
   // The Origin check already stopped cross-site posts; the session-bound token is the second lock.
@@ -39,13 +42,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
   if (result.ok) {
-    context.flash.passwordChanged(result.data);
+    context.flash.passwordChanged({ ...result.data, username: me.user.username });
     return redirect(result.data.redirectTo, 303);
   }
   const { failure } = result;
-  // The session or the account ended meanwhile (signed out elsewhere): back to the login page.
+  // The session or the account ended meanwhile (signed out elsewhere): to the sign-in page, which says so.
   if (failure.reason === "not_signed_in" || failure.reason === "unknown_user") {
-    throw redirect(loginRedirectUrl(loginUrl, pagePath));
+    throw redirectToSignIn(context, pagePath, { formSent: true });
   }
   // The messages and the fields they concern, every wrong one: no password goes back into the page.
   const fieldErrors = (failure.fieldFailures ?? []).map(({ field, message }) => ({ field, message }));

@@ -57,7 +57,7 @@ export async function changePasswordJson(request: Request, { services, auth, req
   }
   for (const cookie of afterChangeCookies(services.auth.sessions, result, auth.via)) resHeaders.append("Set-Cookie", cookie);
   const signedOut = result.thisDevice === "signed-out";
-  createFlash(cookies, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result });
+  createFlash(cookies, resHeaders, usesHttps(services.config)).passwordChanged({ signedOut, ...result, username: auth.user.username });
   return new Response(null, {
     status: 303,
     headers: { location, "cache-control": "no-store" },

@@ -40,7 +40,7 @@ export type LoadContext = {
   checkFormToken(value: unknown): boolean;
   /** This response's CSP nonce, for Remix's inline scripts and our inline styles. */
   cspNonce: string;
-  /** One-shot messages across a redirect (works without JavaScript). */
+  /** One-shot messages across a redirect (works without JavaScript), and why a session ended. */
   flash: FlashStore;
   /** Logs an error nobody expected through the app's logger: one JSON line, like every other log. */
   logError(error: unknown): void;
@@ -55,6 +55,8 @@ export type LoadContextInput = {
   cookies: RequestCookies;
   requester: Requester;
   auth: Authentication | null;
+  /** The session cookie sent no longer signs anyone in (server/http/authenticate.ts). */
+  sessionEnded: boolean;
   browser: boolean;
   resHeaders: Headers;
   cspNonce: string;
@@ -73,7 +75,7 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
   };
   const secureCookies = usesHttps(config);
   const logError = (error: unknown) => logUnexpectedError(logger, error);
-  return function createLoadContext({ cookies, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
+  return function createLoadContext({ cookies, requester, auth, sessionEnded, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
     const trpc = createCaller({ services, requester, auth, browser, resHeaders });
     const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
     return {
@@ -81,7 +83,7 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
       config: pageConfig,
       cspNonce,
       logError,
-      flash: createFlash(cookies, resHeaders, secureCookies),
+      flash: createFlash(cookies, resHeaders, secureCookies, { sessionEnded }),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {

@@ -1,6 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoAxeViolations as expectNoAxeViolationsIn } from "../helpers/axe.js";
 import { signUpAndIn } from "../helpers/device.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { uniqueName } from "../helpers/doors.js";
@@ -19,37 +19,17 @@ afterAll(async () => {
 const password = "original password 1";
 
 /** A browser context already signed in as a new user (the cookie comes from the real login form). */
-async function signedIn(options: { javaScriptEnabled: boolean; viewport?: { width: number; height: number } }) {
-  const username = uniqueName("ux");
+async function signedIn(options: { javaScriptEnabled: boolean; viewport?: { width: number; height: number }; username?: string }) {
+  const { username = uniqueName("ux"), ...contextOptions } = options;
   const device = await signUpAndIn(server.url, { username, password });
-  const context = await browser.newContext(options);
+  const context = await browser.newContext(contextOptions);
   const { hostname } = new URL(server.url);
   await context.addCookies([{ name: "session", value: device.cookies.get("session")!, domain: hostname, path: "/" }]);
   return { username, context, page: await context.newPage() };
 }
 
-/**
- * axe runs inside the page, which a page with JavaScript disabled cannot do. For those, the page's
- * exact HTML (as the server rendered it for the state reached) is served again, scripts removed,
- * in a context where axe can run: what a person without JavaScript gets, analysed.
- */
-async function expectNoAxeViolations(page: Page, options: { javaScriptEnabled?: boolean; colorScheme?: "dark" | "light" } = {}) {
-  if (options.javaScriptEnabled === false) {
-    const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, "");
-    const context = await browser.newContext({ colorScheme: options.colorScheme ?? "light" });
-    const copy = await context.newPage();
-    await copy.route(page.url(), (route) => route.fulfill({ contentType: "text/html", body: html }));
-    await copy.goto(page.url());
-    try {
-      await expectNoAxeViolations(copy);
-    } finally {
-      await context.close();
-    }
-    return;
-  }
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  expect(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
+const expectNoAxeViolations = (page: Page, options: { javaScriptEnabled?: boolean; colorScheme?: "dark" | "light" } = {}) =>
+  expectNoAxeViolationsIn(browser, page, options);
 
 async function submitWrongCurrentPassword(page: Page) {
   await page.getByLabel("Current password").fill("not my password");
@@ -83,7 +63,7 @@ describe.each([
   });
   afterAll(() => context.close());
 
-  it.each(["/", "/register", "/login", "/private/change-password"])("axe finds nothing on %s", async (path) => {
+  it.each(["/", "/register", "/login", "/logout", "/private/change-password", "/nowhere"])("axe finds nothing on %s", async (path) => {
     await page.goto(`${server.url}${path}`);
     await expectNoAxeViolations(page, { javaScriptEnabled });
   });
@@ -164,6 +144,97 @@ describe.each([
   });
 });
 
+describe.each([
+  { javaScriptEnabled: false, mode: "JavaScript off" },
+  { javaScriptEnabled: true, mode: "JavaScript on" },
+])("the header 375 px wide with the longest username ($mode)", ({ javaScriptEnabled }) => {
+  it("takes two lines: the site's name, then the username cut short with an ellipsis and the whole of both links", async () => {
+    // 32 characters, the most a username may have.
+    const username = `${uniqueName("a_very_long_username_")}`.padEnd(32, "x").slice(0, 32);
+    const { context, page } = await signedIn({ javaScriptEnabled, username, viewport: { width: 375, height: 700 } });
+    await page.goto(`${server.url}/private/change-password`);
+    const layout = await page.evaluate(() => {
+      const box = (selector: string) => document.querySelector(selector)!.getBoundingClientRect();
+      const name = document.querySelector<HTMLElement>(".site-header .username")!;
+      return {
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        brand: box(".brand").toJSON() as DOMRect,
+        nav: [...document.querySelectorAll(".site-header nav > *")].map((element) => element.getBoundingClientRect().toJSON() as DOMRect),
+        truncated: name.scrollWidth > name.clientWidth,
+        textOverflow: getComputedStyle(name).textOverflow,
+        title: name.title,
+        lineHeight: box(".brand").height,
+        header: box(".site-header").height,
+      };
+    });
+    expect(layout.overflow).toBeLessThanOrEqual(0);
+    // Two lines (it was three): the links on one line of their own, below the site's name.
+    expect(layout.header).toBeLessThan(layout.lineHeight * 2 + 50);
+    const tops = new Set(layout.nav.map((box) => Math.round(box.top + box.height / 2)));
+    expect(tops.size).toBe(1);
+    expect(layout.nav[0]!.top).toBeGreaterThanOrEqual(layout.brand.bottom);
+    for (const box of layout.nav) expect(box.right).toBeLessThanOrEqual(375);
+    expect(layout.truncated).toBe(true);
+    expect(layout.textOverflow).toBe("ellipsis");
+    expect(layout.title).toBe(username);
+    // Screen readers get the whole name; the links are whole and work.
+    await page.getByRole("navigation", { name: "Account" }).getByText(`Signed in as ${username}`).waitFor();
+    await expectNoAxeViolations(page, { javaScriptEnabled });
+    await page.getByRole("navigation").getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("You have signed out.").waitFor();
+    await context.close();
+  });
+
+  it("fits on one line 1280 px wide", async () => {
+    const username = `${uniqueName("a_very_long_username_")}`.padEnd(32, "x").slice(0, 32);
+    const { context, page } = await signedIn({ javaScriptEnabled, username, viewport: { width: 1280, height: 700 } });
+    await page.goto(`${server.url}/`);
+    const [brand, nav, truncated] = await page.evaluate(() => {
+      const name = document.querySelector<HTMLElement>(".site-header .username")!;
+      return [
+        document.querySelector(".brand")!.getBoundingClientRect().toJSON() as DOMRect,
+        document.querySelector(".site-header nav")!.getBoundingClientRect().toJSON() as DOMRect,
+        name.scrollWidth > name.clientWidth,
+      ] as const;
+    });
+    expect(Math.abs(brand.top + brand.height / 2 - (nav.top + nav.height / 2))).toBeLessThan(4);
+    expect(truncated).toBe(false);
+    await context.close();
+  });
+});
+
+describe("the strength meter's place", () => {
+  /** From the new password's hint to the next field's label: the same with and without JavaScript until something is typed. */
+  async function gapBelowNewPassword(javaScriptEnabled: boolean) {
+    const { context, page } = await signedIn({ javaScriptEnabled });
+    await page.goto(`${server.url}/private/change-password`);
+    if (javaScriptEnabled) await page.getByRole("button", { name: "Show new password" }).waitFor();
+    const measure = () =>
+      page.evaluate(() => {
+        const hint = document.querySelector("#field-new_password-hint")!.getBoundingClientRect();
+        const next = document.querySelector('label[for="field-confirm_new_password"]')!.getBoundingClientRect();
+        return Math.round(next.top - hint.bottom);
+      });
+    const empty = await measure();
+    let typed: number | null = null;
+    if (javaScriptEnabled) {
+      await page.getByLabel(/^New password/).fill("correct horse battery staple");
+      await page.getByText(/^Strength: /).waitFor();
+      typed = await measure();
+    }
+    await context.close();
+    return { empty, typed };
+  }
+
+  it("is not held open before anything is typed (no empty gap), and the meter appears when typing starts", async () => {
+    const withoutScript = await gapBelowNewPassword(false);
+    const withScript = await gapBelowNewPassword(true);
+    expect(withoutScript.empty).toBe(16);
+    expect(withScript.empty).toBe(withoutScript.empty);
+    expect(withScript.typed!).toBeGreaterThan(withScript.empty);
+  });
+});
+
 describe("guidance without JavaScript", () => {
   it("states the rules under the field and offers no script-only controls", async () => {
     const { context, page } = await signedIn({ javaScriptEnabled: false });
@@ -206,19 +277,30 @@ describe("with JavaScript", () => {
     await context.close();
   });
 
-  it("offers show/hide toggles that are real buttons with aria-pressed", async () => {
+  it("offers Show/Hide buttons whose name says what a click does", async () => {
     const { context, page } = await signedIn({ javaScriptEnabled: true });
     await page.goto(`${server.url}/private/change-password`);
-    const toggle = page.getByRole("button", { name: "Show current password" });
-    await toggle.waitFor();
+    const show = page.getByRole("button", { name: "Show current password", exact: true });
+    await show.waitFor();
     const input = page.getByLabel("Current password");
-    await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("false");
     await expect(input.getAttribute("type")).resolves.toBe("password");
-    await toggle.click();
-    await expect(toggle.getAttribute("aria-pressed")).resolves.toBe("true");
+    // Not a toggle: "Hide current password, pressed" would contradict itself.
+    await expect(show.getAttribute("aria-pressed")).resolves.toBeNull();
+    await show.click();
+    const hide = page.getByRole("button", { name: "Hide current password", exact: true });
     await expect(input.getAttribute("type")).resolves.toBe("text");
-    await toggle.press("Enter");
+    await expect(hide.textContent()).resolves.toBe("Hide current password");
+    await expect(hide.evaluate((button) => button.firstChild?.textContent)).resolves.toBe("Hide");
+    await expect(page.getByRole("button", { name: "Show current password", exact: true }).count()).resolves.toBe(0);
+    // The keyboard works the same, and the focus stays on the button.
+    await hide.press("Enter");
     await expect(input.getAttribute("type")).resolves.toBe("password");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Show current password");
+    // Each field has its own.
+    await page.getByRole("button", { name: "Show new password", exact: true }).click();
+    await expect(page.getByLabel(/^New password/).getAttribute("type")).resolves.toBe("text");
+    await expect(input.getAttribute("type")).resolves.toBe("password");
+    await page.getByRole("button", { name: "Hide new password", exact: true }).waitFor();
     await context.close();
   });
 

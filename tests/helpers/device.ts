@@ -81,11 +81,13 @@ export async function signUpAndIn(
     confirm_password: user.password,
   });
   if (registered.status !== 303) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
-  const signedIn = await signIn(device, user);
+  // The sign-in page is where registering leads (LOGIN_URL).
+  const signedIn = await signIn(device, user, registered.headers.get("location") ?? "/login");
   if (signedIn.status !== 303 || device.cookies.size === 0) throw new Error(`login failed: ${signedIn.status}`);
   return device;
 }
 
-export async function signIn(device: Device, user: { username: string; password: string }): Promise<Response> {
-  return device.postForm("/login", { username: user.username, password: user.password });
+/** Signs in through the sign-in form, at `/login` unless the server has another LOGIN_URL. */
+export async function signIn(device: Device, user: { username: string; password: string }, loginPath = "/login"): Promise<Response> {
+  return device.postForm(loginPath, { username: user.username, password: user.password });
 }

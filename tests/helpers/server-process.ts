@@ -93,3 +93,34 @@ export async function stopAllServerProcesses(): Promise<void> {
     return gone;
   }));
 }
+
+export type ServerProcessExit = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+
+/**
+ * Runs `server/main.ts` with `options.env` until it exits on its own (a start-up that must fail);
+ * kills it and rejects if it is still running after `timeoutMs`.
+ */
+export function runServerProcessToExit(options: ServerProcessOptions & { timeoutMs?: number } = {}): Promise<ServerProcessExit> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "server/main.ts"], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server still running after ${timeoutMs} ms: ${JSON.stringify({ stdout, stderr })}`));
+    }, timeoutMs);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

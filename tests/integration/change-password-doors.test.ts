@@ -67,7 +67,7 @@ describe("what a successful change answers", () => {
     expect(response.headers.get("location")).toBe("/login");
     expect(response.headers.getSetCookie()).toEqual([
       "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
-      "flash=signed_in_again; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+      `flash=signed_in_again~${account.username}; Max-Age=120; HttpOnly; Path=/; SameSite=Lax`,
     ]);
     expect(response.headers.get("cache-control")).toBe("no-store");
   });
@@ -83,7 +83,7 @@ describe("what a successful change answers", () => {
     expect(response.headers.get("location")).toBe("/login");
     expect(response.headers.getSetCookie()).toEqual([
       "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
-      "flash=signed_in_again; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+      `flash=signed_in_again~${account.username}; Max-Age=120; HttpOnly; Path=/; SameSite=Lax`,
     ]);
   });
 

@@ -61,11 +61,38 @@ describe("option readOnly", () => {
       const account = await door.signUp(server.url, uniqueName(door.name), password, writable.url);
       const page = await account.device.request("/private/change-password");
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain("read only mode");
+      expect(await page.text()).toContain("This site is in read-only mode.");
       const outcome = await account.attempt({ currentPassword: password, newPassword: fresh, confirmNewPassword: fresh });
       expect(outcome).toEqual({ status: 405, message: "Running in read only mode" });
       expect((await signIn(new Device(server.url), account)).status).toBe(303);
     }
+  });
+});
+
+describe("option readOnly, on the pages", () => {
+  it("says so before anyone types, and disables the change form and the register form (no JavaScript needed)", async () => {
+    const writable = await serverWith({});
+    const server = await serverWith({ env: { READ_ONLY: "true" }, ...writable.database });
+    const account = await doors[0]!.signUp(server.url, uniqueName(), password, writable.url);
+    for (const [path, device, notice] of [
+      ["/private/change-password", account.device, "Passwords cannot be changed at the moment."],
+      ["/register", new Device(server.url), "New accounts cannot be registered at the moment."],
+    ] as const) {
+      // (React marks where two pieces of text meet with an empty comment.)
+      const html = (await (await device.request(path)).text()).replaceAll("<!-- -->", "");
+      const noticeAt = html.indexOf(`<p class="notice" id="read-only-notice"><strong>This site is in read-only mode.</strong> ${notice}</p>`);
+      expect(noticeAt, path).toBeGreaterThan(-1);
+      const fieldset = html.indexOf('<fieldset disabled="" aria-describedby="read-only-notice">');
+      expect(fieldset, path).toBeGreaterThan(noticeAt);
+      // Every input and the button are inside the disabled fieldset.
+      expect(html.indexOf("<input", html.indexOf("</h1>")), path).toBeGreaterThan(fieldset);
+      expect(html.indexOf('<button type="submit"', html.indexOf("</h1>")), path).toBeGreaterThan(fieldset);
+      expect(html.indexOf("</fieldset>"), path).toBeGreaterThan(html.indexOf('<button type="submit"', html.indexOf("</h1>")));
+    }
+    // Writable: no notice, nothing disabled.
+    const open = await (await new Device(writable.url).request("/register")).text();
+    expect(open).not.toContain("read-only mode");
+    expect(open).toContain("<fieldset>");
   });
 });
 
@@ -113,7 +140,7 @@ describe("the page itself", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const html = await response.text();
-    expect(html).toContain("<title>Change Password</title>");
+    expect(html).toContain("<title>Change password — Change Password Demo</title>");
     expect(html).toContain("<h1>Change Password</h1>");
     expect(html).toContain(`Signed in as ${username}.`);
     expect(html).toContain("12 characters minimum");

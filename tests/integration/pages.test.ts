@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionIdOf } from "../../server/auth/sessions.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { pageErrorMessage, uniqueName } from "../helpers/doors.js";
+import { cheapHasher } from "../helpers/cheap-hasher.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { sqlOf } from "../helpers/sql.js";
 
@@ -20,17 +21,89 @@ describe("the demo pages", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
   });
 
-  it("an unknown path is a 404 page", async () => {
+  it("an unknown path is a 404 page with the site's colours, title and header", async () => {
     const response = await fetch(new URL("/nowhere", server.url));
     expect(response.status).toBe(404);
-    expect(await response.text()).toContain("Page not found");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const html = await response.text();
+    expect(html).toContain("<h1>Page not found</h1>");
+    expect(html).toContain("<title>Page not found — Change Password Demo</title>");
+    expect(html).toContain("--background-color: #EEF2F5;");
+    expect(html).toContain('href="/login">Sign in</a>');
+    // A POST to it too (no 405, no bare page).
+    const posted = await new Device(server.url).postForm("/nowhere/deeper", { a: "b" });
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).toContain("--background-color: #EEF2F5;");
   });
 
-  it("/ says who is signed in", async () => {
+  it("the 404 page shows a signed-in person their own header, not Register / Sign in", async () => {
     const username = uniqueName();
     const device = await signUpAndIn(server.url, { username, password });
-    expect(await (await device.request("/")).text()).toContain(`You are signed in as ${username}.`);
-    expect(await (await new Device(server.url).request("/")).text()).toContain("You are not signed in.");
+    const response = await device.request("/private/nowhere");
+    expect(response.status).toBe(404);
+    const html = await response.text();
+    expect(html).toContain("<h1>Page not found</h1>");
+    expect(html).toContain(`>${username}</span>`);
+    expect(html).toContain('action="/logout"');
+    expect(html).not.toContain(">Register</a>");
+    expect(html).not.toContain(">Sign in</a>");
+  });
+
+  it("/ says who is signed in and offers only the steps that make sense from there", async () => {
+    const username = uniqueName();
+    const device = await signUpAndIn(server.url, { username, password });
+    const signedIn = await (await device.request("/")).text();
+    expect(signedIn).toContain(`You are signed in as ${username}.`);
+    expect(signedIn).toContain('<a data-discover="true" href="/private/change-password">Change your password</a>');
+    expect(signedIn).not.toContain("First");
+    expect(signedIn).not.toContain('href="/register"');
+    expect(signedIn).toContain("<title>Start — Change Password Demo</title>");
+    const signedOut = await (await new Device(server.url).request("/")).text();
+    expect(signedOut).toContain("You are not signed in.");
+    expect(signedOut).toMatch(/First <a [^>]*href="\/register">register<\/a>/);
+    expect(signedOut).toMatch(/Then <a [^>]*href="\/login">sign in<\/a>/);
+  });
+
+  it.each([
+    ["/", "Start"],
+    ["/register", "Register"],
+    ["/login", "Sign in"],
+    ["/logout", "Sign out"],
+  ])("%s is titled \"%s — Change Password Demo\"", async (path, title) => {
+    const html = await (await fetch(new URL(path, server.url))).text();
+    expect(html).toContain(`<title>${title} — Change Password Demo</title>`);
+  });
+});
+
+describe("an unexpected error in a page's action", () => {
+  it("gets the error page with the site's colours, title and the signed-in header", async () => {
+    // The hasher breaks once the account is signed in: the change's check of the current password fails.
+    let hasherBroken = false;
+    const broken = await startServer({
+      passwordHasher: {
+        ...cheapHasher,
+        verify: (hash, candidate) => (hasherBroken ? Promise.reject(new Error("the hasher broke")) : cheapHasher.verify(hash, candidate)),
+      },
+    });
+    try {
+      const username = uniqueName();
+      const session = await signUpAndIn(broken.url, { username, password });
+      hasherBroken = true;
+      const response = await session.submitForm("/private/change-password", {
+        current_password: password,
+        new_password: "a brand new password",
+        confirm_new_password: "a brand new password",
+      });
+      expect(response.status).toBe(500);
+      const html = await response.text();
+      expect(html).toContain("<h1>Something went wrong</h1>");
+      expect(html).toContain("<title>Something went wrong — Change Password Demo</title>");
+      expect(html).toContain("--background-color: #EEF2F5;");
+      expect(html).toContain(`>${username}</span>`);
+      expect(html).not.toContain("the hasher broke");
+    } finally {
+      await broken.close();
+    }
   });
 });
 
@@ -137,7 +210,10 @@ describe("logout", () => {
     const response = await device.submitForm("/logout/", {});
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/");
-    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
-    expect((await sqlOf(server.app.store).value("SELECT count(*) FROM session WHERE id = ?", sessionIdOf(token)))).toBe(0);
+    expect(response.headers.getSetCookie()).toEqual([
+      "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+      "flash=signed_out; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+    ]);
+    expect(await sqlOf(server.app.store).value("SELECT count(*) FROM session WHERE id = ?", sessionIdOf(token))).toBe(0);
   });
 });

@@ -122,6 +122,19 @@ describe("loadConfig", () => {
     });
   });
 
+  it("uses STYLES alone for both colour schemes; DARK_STYLES, even {}, brings the dark palette back", () => {
+    const seed = '{"buttonColor":"#419EF8","linkColor":"#419EF8","errorTextColor":"red"}';
+    const seedOnly = loadConfig({}, { STYLES: seed });
+    expect(seedOnly.styles).toEqual({ ...defaultStyles, buttonColor: "#419EF8", linkColor: "#419EF8", errorTextColor: "red" });
+    expect(seedOnly.darkStyles).toBeNull();
+    expect(loadConfig({}, { STYLES: seed, DARK_STYLES: "{}" }).darkStyles).toEqual(defaultDarkStyles);
+    expect(loadConfig({}, { DARK_STYLES: '{"buttonColor":"gold"}' })).toMatchObject({
+      styles: defaultStyles,
+      darkStyles: { ...defaultDarkStyles, buttonColor: "gold" },
+    });
+    expect(loadConfig({ styles: { textColor: "navy" } }, {}).darkStyles).toBeNull();
+  });
+
   it("lets factory options win over the environment", () => {
     expect(loadConfig({ minPasswordLength: 20 }, { PASSWORD_MIN_LENGTH: "8" }).minPasswordLength).toBe(20);
   });
@@ -152,9 +165,24 @@ describe("loadConfig", () => {
     ["SHUTDOWN_TIMEOUT_SECONDS", "soon"],
     ["MAX_CONNECTIONS", "unlimited"],
     ["MAX_CONNECTIONS", "0"],
-  ])("stops with a message naming %s when it is %j", (variable, value) => {
+  ])("stops with a one-line message naming %s when it is %j", (variable, value) => {
     expect(() => loadConfig({}, { [variable]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`- ${variable} \\(option`));
+    expect(() => loadConfig({}, { [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} \\(option [^\n]+$`));
+  });
+
+  it("says what a boolean, a number or a JSON value should look like", () => {
+    expect(() => loadConfig({}, { TRUST_PROXY: "sure" })).toThrow(
+      'Invalid configuration: TRUST_PROXY (option trustProxy): must be one of true/false, 1/0, yes/no, on/off, not "sure"',
+    );
+    expect(() => loadConfig({}, { PORT: "80a" })).toThrow('Invalid configuration: PORT (option port): must be a whole number, not "80a"');
+    expect(() => loadConfig({}, { DARK_STYLES: "[]" })).toThrow(
+      'Invalid configuration: DARK_STYLES (option darkStyles): must be a JSON object such as {"buttonColor":"#1565C0"}',
+    );
+    expect(() => loadConfig({}, { STYLES: "{'buttonColor': 'red'}" })).toThrow(/STYLES \(option styles\): must be a JSON object .*; it is not valid JSON/);
+  });
+
+  it("ignores a variable that an option given to the factory replaces, even when it could not be read", () => {
+    expect(loadConfig({ readOnly: true }, { READ_ONLY: "maybe" }).readOnly).toBe(true);
   });
 
   it("refuses limits that allow more than 100 failed attempts per account per hour (ASVS)", () => {
@@ -172,9 +200,15 @@ describe("loadConfig", () => {
     );
   });
 
-  it("refuses a minimum above the maximum", () => {
+  it("refuses a maximum below the minimum, naming both", () => {
     expect(() => loadConfig({ minPasswordLength: 100, maxPasswordLength: 64 }, {})).toThrow(
-      /PASSWORD_MIN_LENGTH \(option minPasswordLength\): must not be greater than the maximum length/,
+      "Invalid configuration: PASSWORD_MAX_LENGTH (option maxPasswordLength): 64 is less than the minimum length, 100 (PASSWORD_MIN_LENGTH); raise it or lower the minimum",
+    );
+  });
+
+  it("blames only PASSWORD_MAX_LENGTH when it is below its own lower bound", () => {
+    expect(() => loadConfig({}, { PASSWORD_MAX_LENGTH: "6" })).toThrow(
+      /^Invalid configuration: PASSWORD_MAX_LENGTH \(option maxPasswordLength\): must be at least 8$/,
     );
   });
 });
