@@ -4,13 +4,19 @@
  * Needs a build (`npm run build`).
  */
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createApp } from "../server/app.js";
+import { cheapHasher } from "../tests/helpers/cheap-hasher.js";
 import { launchChromium } from "../tests/helpers/chromium.js";
 import { registerThroughPage, signInThroughPage } from "../tests/helpers/page-forms.js";
-import { startServer } from "../tests/helpers/server.js";
+import { tempDir } from "../tests/helpers/temp.js";
 
 const out = "docs/screenshots";
 mkdirSync(out, { recursive: true });
-const server = await startServer();
+// The real app on a fresh SQLite file (not the test harness: that one needs vitest to run).
+const dir = tempDir("cp-screenshots-");
+const app = await createApp({ databasePath: join(dir.path, "app.db"), env: {}, host: "127.0.0.1", port: 0, logLevel: "silent", passwordHasher: cheapHasher });
+const server = { url: await app.listen(), close: () => app.close().finally(() => dir.remove()) };
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 720, height: 820 } });
