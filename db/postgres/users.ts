@@ -1,9 +1,9 @@
 import type { InsertUserResult, SetPasswordResult, UserRecord, UserStore } from "../store.js";
-import { insertOutboxRow } from "./outbox.js";
+import { insertOutboxRow, redactUserSecrets } from "./outbox.js";
 import { inTransaction, type PgPool } from "./pool.js";
 import { insertSessionRow } from "./sessions.js";
 
-type UserRow = {
+export type UserRow = {
   id: string;
   username: string;
   email: string;
@@ -14,6 +14,16 @@ type UserRow = {
 };
 
 const columns = "id, username, email, password_hash, credential_version, created_at, password_changed_at";
+
+/** The user's columns for a query that joins another table: `u.id, u.username, ...`. */
+export function userColumns(alias: string): string {
+  return columns
+    .split(", ")
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+}
+
+export { toRecord as toUserRecord };
 
 function toRecord(row: UserRow | undefined): UserRecord | undefined {
   if (!row) return undefined;
@@ -45,6 +55,14 @@ export function createPostgresUsers(pool: PgPool): UserStore {
       });
       return toRecord(rows[0]);
     },
+    async findByEmail(email) {
+      const { rows } = await pool.query<UserRow>({
+        name: "user-by-email",
+        text: `SELECT ${columns} FROM "user" WHERE lower(email) = lower($1)`,
+        values: [email],
+      });
+      return toRecord(rows[0]);
+    },
     async insert(user): Promise<InsertUserResult> {
       try {
         await pool.query({
@@ -66,7 +84,7 @@ export function createPostgresUsers(pool: PgPool): UserStore {
      * so it matches nothing and reports `updated: false`. Exactly one winner.
      */
     async setPassword(input): Promise<SetPasswordResult> {
-      return inTransaction(pool, async (client) => {
+      return inTransaction(pool, async (client): Promise<SetPasswordResult> => {
         const { userId, expected } = input;
         const swapped = await client.query<{ credential_version: number }>({
           name: "user-swap-password",
@@ -77,6 +95,19 @@ export function createPostgresUsers(pool: PgPool): UserStore {
         });
         const version = swapped.rows[0]?.credential_version;
         if (version === undefined) return { updated: false };
+        if (input.passwordResetId !== undefined) {
+          // The swap's guard and record in one: used, expired or from another version meanwhile
+          // means no row, and the swap is undone (the transaction rolls back).
+          const marked = await client.query({
+            name: "password-reset-mark-used",
+            text: `UPDATE password_reset SET used_at = $1
+                    WHERE id = $2 AND user_id = $3 AND credential_version = $4 AND used_at IS NULL AND expires_at > $1`,
+            values: [input.changedAt, input.passwordResetId, userId, expected.credentialVersion],
+          });
+          if ((marked.rowCount ?? 0) === 0) throw new ResetLinkSpent();
+        }
+        // The user's reset links died with the old version: no e-mail body keeps a live one.
+        await redactUserSecrets(client, userId);
         const own = input.ownSessionId;
         const now = new Date(input.changedAt);
         let ownSessionEnded = false;
@@ -108,7 +139,15 @@ export function createPostgresUsers(pool: PgPool): UserStore {
         }
         const noticeId = input.notice ? await insertOutboxRow(client, input.notice) : null;
         return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept, noticeId };
-      });
+      }).catch(spentLinkIsNoUpdate);
     },
   };
+}
+
+/** Thrown inside the swap's transaction to roll it back: the reset link was no longer good. */
+class ResetLinkSpent extends Error {}
+
+function spentLinkIsNoUpdate(error: unknown): SetPasswordResult {
+  if (error instanceof ResetLinkSpent) return { updated: false };
+  throw error;
 }
