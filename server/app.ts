@@ -128,7 +128,12 @@ export async function createApp(options: AppOptions = {}) {
       });
       const address = server.address() as AddressInfo;
       const hostname = address.family === "IPv6" ? (address.address === "::" ? "localhost" : `[${address.address}]`) : address.address;
-      return `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
+      const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
+      services.publicOrigin.listeningAt(url);
+      if (!services.publicOrigin.configured && config.smtpUrl) {
+        logger.warn({ event: "public_origin_unset", linksTo: url }, "PUBLIC_ORIGIN is not set: links in e-mails point to this machine's own address");
+      }
+      return url;
     },
     /**
      * Shuts down gracefully (see `shutDown`); by default within the configured shutdown timeout.

@@ -10,6 +10,7 @@ import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
+import { createPublicOrigin } from "./public-origin.js";
 
 export type ServiceOverrides = {
   /** Replaces the default notifier (outbox written with the change, log, e-mail when configured). */
@@ -30,7 +31,9 @@ export async function createServices(store: Store, config: Config, logger: Logge
   const secret =
     config.secret ?? (await store.settings.getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
-  const notifier = overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, transport });
+  const publicOrigin = createPublicOrigin(config);
+  const notifier =
+    overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, publicOrigin: publicOrigin.get, transport });
   const auth: AuthDependencies = {
     users: store.users,
     sessions: createSessionService(store, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
@@ -56,6 +59,8 @@ export async function createServices(store: Store, config: Config, logger: Logge
     config,
     auth,
     formTokens: createFormTokens(secret),
+    /** Where links in e-mails point; `app.listen()` tells it the address when PUBLIC_ORIGIN is unset. */
+    publicOrigin,
     /** Stops the outbox sender once the e-mails under way have been sent or have failed (a graceful shutdown). */
     stopDeliveries: () => notifier.close(),
   };

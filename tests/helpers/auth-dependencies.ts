@@ -18,6 +18,9 @@ export const defaultRules: AuthRules = {
 
 const secret = "a test secret of at least 32 characters";
 
+/** Where the flows' e-mails link to in these tests (PUBLIC_ORIGIN's stand-in). */
+export const testOrigin = "https://accounts.example";
+
 /** The flows' real dependencies on a real database, with cheap hashing and generous limits. */
 export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): AuthDependencies {
   const logger = createLogger("silent");
@@ -32,7 +35,7 @@ export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): 
       secret,
     ),
     events: createAuthEvents(store.authEvents, logger),
-    notifier: createNotifier({ outbox: store.outbox, logger, from: "test <test@localhost>" }),
+    notifier: createNotifier({ outbox: store.outbox, logger, from: "test <test@localhost>", publicOrigin: () => testOrigin }),
     rules: { ...defaultRules, ...rules },
     now: Date.now,
   };
