@@ -49,6 +49,7 @@ export async function createApp(options: AppOptions = {}) {
   const store = await openConfiguredStore(config, logger);
   const services = await createServices(store, config, logger, { notifier, mailTransport, passwordHasher });
   await services.auth.sessions.deleteExpired();
+  await store.passwordResets.sweep(Date.now());
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
   const createLoadContext = createLoadContextFactory(services, logger);

@@ -10,6 +10,7 @@ import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
+import { resetLinkLifetimeMs } from "./auth/reset-links.js";
 import { createPublicOrigin } from "./public-origin.js";
 
 export type ServiceOverrides = {
@@ -36,6 +37,7 @@ export async function createServices(store: Store, config: Config, logger: Logge
     overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, publicOrigin: publicOrigin.get, transport });
   const auth: AuthDependencies = {
     users: store.users,
+    passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
     devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
     passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
@@ -47,6 +49,9 @@ export async function createServices(store: Store, config: Config, logger: Logge
         ipDailyAttempts: config.rateLimitIpAttempts,
         accountDailyAttempts: config.rateLimitAccountDailyAttempts,
         registerAttempts: config.rateLimitRegisterAttempts,
+        resetAttempts: config.rateLimitResetAttempts,
+        resetIpAttempts: config.rateLimitResetIpAttempts,
+        resetWindowSeconds: resetLinkLifetimeMs / 1000,
       },
       secret,
     ),

@@ -26,12 +26,22 @@ export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): 
   const logger = createLogger("silent");
   return {
     users: store.users,
+    passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: "session", secure: false }),
     devices: createDeviceService({ secret, cookieName: "device", secure: false }),
     passwords: cheapHasher,
     throttle: createThrottle(
       store.driver,
-      { consecutiveAttempts: 50, windowSeconds: 900, ipDailyAttempts: 50, accountDailyAttempts: 100, registerAttempts: 50 },
+      {
+        consecutiveAttempts: 50,
+        windowSeconds: 900,
+        ipDailyAttempts: 50,
+        accountDailyAttempts: 100,
+        registerAttempts: 50,
+        resetAttempts: 3,
+        resetIpAttempts: 10,
+        resetWindowSeconds: 1800,
+      },
       secret,
     ),
     events: createAuthEvents(store.authEvents, logger),
