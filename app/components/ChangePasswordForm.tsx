@@ -1,4 +1,4 @@
-import { Form } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { changePasswordFields } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
 import { useFieldErrors } from "~/lib/use-field-errors";
@@ -53,6 +53,9 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
           onInput: () => onEdit(changePasswordFields.currentPassword),
         }}
       />
+      <p className="hint">
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
       <NewPasswordFields
         names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
         labels={{ password: "New password", confirmation: "Confirm new password" }}

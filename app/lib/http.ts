@@ -4,6 +4,12 @@ export function loginRedirectUrl(loginUrl: string, returnTo: string): string {
   return `${loginUrl}${separator}redirectTo=${encodeURIComponent(returnTo).replace(/%2F/g, "/")}`;
 }
 
+/** `url` (a path, perhaps with a query already) with one more query parameter. */
+export function withSearchParam(url: string, name: string, value: string): string {
+  const separator = url.includes("?") ? "&" : "?";
+  return `${url}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}
+
 const sameSite = "http://same-site.invalid";
 
 /**

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
@@ -10,7 +10,9 @@ export const meta: MetaFunction = () => [{ title: "Sign in" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"), "");
-  return json({ redirectTo });
+  // After a password reset the username comes along, so only the new password is left to type.
+  const username = new URL(request.url).searchParams.get("username")?.slice(0, 64) ?? "";
+  return json({ redirectTo, username });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -29,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo } = useLoaderData<typeof loader>();
+  const { redirectTo, username } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const onSubmit = useSingleSubmit();
   return (
@@ -40,7 +42,7 @@ export default function Login() {
       <Field
         label="Username"
         name="username"
-        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username }}
+        inputProps={{ type: "text", autoComplete: "username", required: true, defaultValue: failure?.username ?? username }}
       />
       <Field
         label="Password"
@@ -49,6 +51,9 @@ export default function Login() {
         inputProps={{ type: "password", autoComplete: "current-password", required: true }}
       />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
     </Form>
   );
 }

@@ -5,17 +5,20 @@ import type { RequestCookies } from "./cookies.js";
  * action and deleted by the page that shows it, so a reload shows it no more. It holds only which
  * message to show, validated when read back.
  */
-export type Flash = {
-  kind: "password_changed";
-  /** What became of the device that made the change. */
-  thisDevice: "signed-out" | "stayed";
-  /** How many other devices were signed out, or "kept" when they stay signed in. */
-  others: number | "kept";
-};
+export type Flash =
+  | {
+      kind: "password_changed";
+      /** What became of the device that made the change. */
+      thisDevice: "signed-out" | "stayed";
+      /** How many other devices were signed out, or "kept" when they stay signed in. */
+      others: number | "kept";
+    }
+  | { kind: "password_reset" };
 
 const cookieName = "flash";
 
 function encode(flash: Flash): string {
+  if (flash.kind === "password_reset") return "password_reset";
   const prefix = flash.thisDevice === "signed-out" ? "signed_in_again" : "stayed_signed_in";
   if (flash.others === "kept") return `${prefix}.kept`;
   // The seed's case keeps its short form: every device signed out, nothing to count.
@@ -23,6 +26,7 @@ function encode(flash: Flash): string {
 }
 
 function decode(value: string): Flash | null {
+  if (value === "password_reset") return { kind: "password_reset" };
   const match = /^(signed_in_again|stayed_signed_in)(?:\.(kept|\d{1,6}))?$/.exec(value);
   if (!match) return null;
   const thisDevice = match[1] === "signed_in_again" ? "signed-out" : "stayed";
@@ -32,6 +36,7 @@ function decode(value: string): Flash | null {
 
 /** The words a person reads; each claim follows from what the change did. */
 export function flashMessage(flash: Flash): string {
+  if (flash.kind === "password_reset") return "Your password was reset and every device was signed out. Sign in with your new password.";
   const kept = "Your other devices stay signed in.";
   if (flash.thisDevice === "signed-out") {
     const base = "Your password was changed. Sign in with your new password.";
@@ -54,6 +59,10 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
         others: result.otherDevices === "kept" ? "kept" : result.otherSessionsEnded,
       };
       resHeaders.append("Set-Cookie", `${cookieName}=${encode(flash)}; Max-Age=120; ${attributes}`);
+    },
+    /** The message for the sign-in page a password reset leads to. */
+    passwordReset(): void {
+      resHeaders.append("Set-Cookie", `${cookieName}=${encode({ kind: "password_reset" })}; Max-Age=120; ${attributes}`);
     },
     /** The waiting message, if any, as text; it is deleted with this response. */
     take(): string | null {
