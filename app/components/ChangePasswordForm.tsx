@@ -53,9 +53,6 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
           onInput: () => onEdit(changePasswordFields.currentPassword),
         }}
       />
-      <p className="hint">
-        <Link to="/forgot-password">Forgot your password?</Link>
-      </p>
       <NewPasswordFields
         names={{ password: changePasswordFields.newPassword, confirmation: changePasswordFields.confirmNewPassword }}
         labels={{ password: "New password", confirmation: "Confirm new password" }}
@@ -67,6 +64,9 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
       />
       <p className="hint">{afterChangeHint}</p>
       <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
     </Form>
   );
 }

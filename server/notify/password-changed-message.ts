@@ -74,7 +74,7 @@ export function passwordChangedMessage(notice: PasswordChangedNotice, site: Site
       "If this was you, there is nothing else to do.",
       "If it was not you, someone may know your password. Reset it straight away at",
       forgotPasswordUrl(site),
-      "(a link is sent to this address, and every device signed in to your account is signed out),",
+      "(we e-mail a link to this address; resetting signs every device out of your account),",
       "then check your account for changes you did not make.",
       ...replyLine(site),
     ].join("\n"),
