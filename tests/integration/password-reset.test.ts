@@ -338,3 +338,44 @@ describe("delivery", () => {
     expect((await new Device(server.url).request(pathOf(link!))).status).toBe(200);
   });
 });
+
+describe("malformed requests", () => {
+  it("get no 5xx, no stack trace and no echoed password from either page or procedure, and change nothing", async () => {
+    const server = await serverWith({ rateLimitResetAttempts: 1000, rateLimitResetIpAttempts: 100_000 });
+    const username = uniqueName("fuzzed");
+    await signUpAndIn(server.url, { username, password });
+    await new Device(server.url).postForm("/forgot-password", { email_or_username: username });
+    const link = pathOf(await linkFor(server, `${username}@example.com`));
+    const marker = "MARKER-pw-\u00e9";
+    const values = ["", marker, `${marker}\ud800`, "x".repeat(7000), "\u0000", "a@b", "../../etc", "%ZZ"];
+    const names = ["email_or_username", "new_password", "confirm_new_password", "current_password", "csrf"];
+    const bodies: [string, string][] = [
+      ...values.map((value): [string, string] => ["application/x-www-form-urlencoded", names.map((name) => `${name}=${encodeURIComponent(value.toWellFormed())}`).join("&")]),
+      ["application/x-www-form-urlencoded", `new_password=%ED%A0%80${encodeURIComponent(marker)}&new_password=2&confirm_new_password=%E0%A4%A&email_or_username=%FF`],
+      ["multipart/form-data; boundary=x", `--x\r\nContent-Disposition: form-data; name="new_password"; filename="a.txt"\r\n\r\n${marker}\r\n--x--\r\n`],
+      ["multipart/form-data", "garbage"],
+      ["text/plain", `email_or_username=${marker}`],
+      ...["null", "[]", "42", '{"emailOrUsername": 5}', `{"token": ["${marker}"], "newPassword": {"a": 1}}`, `{"emailOrUsername": "${marker}", "token": null}`, "{", `{"token": "\\ud800", "newPassword": "${marker}"}`].map(
+        (json): [string, string] => ["application/json", json],
+      ),
+    ];
+    const paths = ["/forgot-password", "/forgot-password?sent", link, "/reset-password/AAAA", `/reset-password/${"A".repeat(43)}`, "/trpc/auth.requestPasswordReset", "/trpc/auth.resetPassword"];
+    const problems: string[] = [];
+    for (const path of paths) {
+      for (const [type, body] of bodies) {
+        const response = await fetch(new URL(path, server.url), { method: "POST", headers: { "content-type": type, origin: server.url }, body, redirect: "manual" });
+        const text = await response.text();
+        if (response.status >= 500) problems.push(`${response.status}: ${path} ${body.slice(0, 80)}`);
+        if (/\bat [^\n]*\.(ts|js|mjs|cjs):\d+|SQLITE_|node_modules/.test(text)) problems.push(`internals: ${path} ${body.slice(0, 80)}`);
+        if (text.includes(marker)) problems.push(`echoed: ${path} ${body.slice(0, 80)}`);
+      }
+    }
+    for (const input of ["", "%7B", encodeURIComponent(JSON.stringify({ token: 5 })), encodeURIComponent(JSON.stringify({ token: "x".repeat(5000) }))]) {
+      const response = await fetch(`${server.url}/trpc/auth.passwordResetLink?input=${input}`);
+      if (response.status >= 500) problems.push(`${response.status}: passwordResetLink ${input.slice(0, 40)}`);
+    }
+    expect(problems).toEqual([]);
+    expect((await new Device(server.url).request(link)).status).toBe(200);
+    expect((await signIn(new Device(server.url), { username, password })).status).toBe(303);
+  });
+});
