@@ -32,8 +32,11 @@ export type RequestPasswordResetFailureReason = "read_only" | "missing_account_n
 
 export type RequestPasswordResetResult = PasswordResetRequested | Failure<RequestPasswordResetFailureReason>;
 
-/** Longer than any e-mail address (RFC 5321) or username: nobody's, and not worth a query. */
-const maxNameLength = 254;
+/**
+ * Usernames and e-mail addresses are printable ASCII, at most 254 characters (server/auth/register.ts):
+ * anything else is nobody's, and is not worth a query (PostgreSQL would refuse a NUL byte outright).
+ */
+const possibleName = /^[\x21-\x7e]{1,254}$/;
 
 export async function requestPasswordReset(deps: AuthDependencies, input: RequestPasswordResetInput): Promise<RequestPasswordResetResult> {
   const { requester } = input;
@@ -88,6 +91,6 @@ export async function requestPasswordReset(deps: AuthDependencies, input: Reques
 
 /** Usernames cannot contain "@" (server/auth/register.ts) and e-mail addresses always do. */
 function findAccount(deps: AuthDependencies, name: string): Promise<UserRecord | undefined> {
-  if (name.length > maxNameLength) return Promise.resolve(undefined);
+  if (!possibleName.test(name)) return Promise.resolve(undefined);
   return name.includes("@") ? deps.users.findByEmail(name) : deps.users.findByUsername(name);
 }

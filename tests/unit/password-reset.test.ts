@@ -108,6 +108,13 @@ describe("asking for a link", () => {
     ]);
   });
 
+  it("answers a name nobody can have (a NUL byte, non-ASCII, too long) like any unknown one", async () => {
+    for (const name of ["alice\u0000", "\u0000", "alïce", "a".repeat(255), "alice\u200b"]) {
+      expect(await ask(name)).toMatchObject({ ok: true, linkLifetimeMinutes: 30 });
+    }
+    expect(await resetRows()).toEqual([]);
+  });
+
   it("refuses an empty name, and everything in read-only mode", async () => {
     expect(await ask("   ")).toMatchObject({ ok: false, reason: "missing_account_name", field: "emailOrUsername" });
     expect(await ask("alice", requester, { readOnly: true })).toMatchObject({ ok: false, reason: "read_only" });
