@@ -48,6 +48,7 @@ export function createPostgresUsers(pool: PgPool): UserStore {
       return toRecord(rows[0]);
     },
     async findByUsername(username) {
+      if (holdsNul(username)) return undefined;
       const { rows } = await pool.query<UserRow>({
         name: "user-by-username",
         text: `SELECT ${columns} FROM "user" WHERE lower(username) = lower($1)`,
@@ -56,6 +57,7 @@ export function createPostgresUsers(pool: PgPool): UserStore {
       return toRecord(rows[0]);
     },
     async findByEmail(email) {
+      if (holdsNul(email)) return undefined;
       const { rows } = await pool.query<UserRow>({
         name: "user-by-email",
         text: `SELECT ${columns} FROM "user" WHERE lower(email) = lower($1)`,
@@ -142,6 +144,11 @@ export function createPostgresUsers(pool: PgPool): UserStore {
       }).catch(spentLinkIsNoUpdate);
     },
   };
+}
+
+/** PostgreSQL's text cannot hold a NUL byte (it refuses the query): no user's name or address has one. */
+function holdsNul(text: string): boolean {
+  return text.includes("\u0000");
 }
 
 /** Thrown inside the swap's transaction to roll it back: the reset link was no longer good. */
