@@ -141,7 +141,9 @@ describe("the no-JavaScript journey", () => {
     const [known, unknown] = await Promise.all(
       refusals.map(async (response) => ({ status: response.status, retryAfter: response.headers.get("retry-after"), message: pageErrorMessage(await response.text()) })),
     );
-    expect(known).toEqual(unknown);
+    // The same refusal; the waits differ only by when each name's window began (a second at most here).
+    expect({ ...known, retryAfter: null }).toEqual({ ...unknown, retryAfter: null });
+    expect(Math.abs(Number(known!.retryAfter) - Number(unknown!.retryAfter))).toBeLessThanOrEqual(1);
     expect(known!.status).toBe(429);
     expect(Number(known!.retryAfter)).toBeGreaterThan(1700);
     expect(known!.message).toMatch(/^Too many password reset requests\. Use a link already sent to you, or try again in 30 minutes\.$/);

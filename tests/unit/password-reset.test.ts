@@ -131,7 +131,9 @@ describe("asking for a link", () => {
       expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(1700);
       expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeLessThanOrEqual(1800);
     }
-    expect(known).toEqual(unknown);
+    // The same refusal; the waits differ only by when each name's window began (a second at most here).
+    const withoutWait = (refused: typeof known) => ({ ...refused, retryAfterSeconds: null });
+    expect(withoutWait(known)).toEqual(withoutWait(unknown));
     // Three e-mails reached the inbox, no more, and the refusals wrote nothing.
     expect(await outbox()).toHaveLength(3);
   });
