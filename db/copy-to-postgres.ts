@@ -5,13 +5,14 @@ import type { SqliteDb } from "./sqlite/database.js";
  * Moving up from the SQLite file to PostgreSQL without signing anybody out: every table is copied
  * as it is, in one PostgreSQL transaction (all or nothing). The app's secret comes along, so device
  * cookies, form tokens and rate-limit counter keys (all keyed by it) stay valid; session ids are
- * token hashes, so the devices' tokens stay valid too. Expired sessions and counters are left behind.
+ * token hashes, so the devices' tokens stay valid too, and so do unused password-reset links.
+ * Expired sessions, counters and reset links are left behind.
  */
 
 export type CopyCounts = Record<(typeof tables)[number]["name"], number>;
 
 type Table = {
-  name: "user" | "session" | "app_setting" | "rate_limit" | "auth_event" | "outbox";
+  name: "user" | "session" | "app_setting" | "rate_limit" | "auth_event" | "outbox" | "password_reset";
   columns: string[];
   /** Rows worth keeping (SQLite side). */
   where?: string;
@@ -35,8 +36,28 @@ const tables = [
   { name: "auth_event", columns: ["id", "type", "reason", "user_id", "ip", "user_agent", "created_at"], identity: true },
   {
     name: "outbox",
-    columns: ["id", "user_id", "recipient", "subject", "body", "created_at", "sent_at", "error", "attempts", "next_attempt_at", "claimed_until"],
+    columns: [
+      "id",
+      "user_id",
+      "recipient",
+      "subject",
+      "body",
+      "created_at",
+      "sent_at",
+      "error",
+      "attempts",
+      "next_attempt_at",
+      "claimed_until",
+      "redacted_body",
+      "secret_until",
+    ],
     identity: true,
+  },
+  // Links still usable keep working after the move; used and expired ones stay behind.
+  {
+    name: "password_reset",
+    columns: ["id", "user_id", "credential_version", "created_at", "expires_at", "used_at"],
+    where: "used_at IS NULL AND expires_at > unixepoch() * 1000",
   },
 ] as const satisfies readonly Table[];
 

@@ -37,6 +37,12 @@ export type OutboxMessage = {
   createdAt: number;
   /** Whether a sender should deliver it; false when no mail transport is configured (kept as a record only). */
   deliver: boolean;
+  /**
+   * The body carries a secret (a password-reset link): it is kept only while it may still be
+   * needed. Once the message is sent or given up, once `until` has passed, or once the user's
+   * password changes, the stored body becomes `redacted`, so a copy of the database holds no live link.
+   */
+  secret?: { redacted: string; until: number };
 };
 
 export type SetPasswordInput = {
@@ -52,6 +58,11 @@ export type SetPasswordInput = {
   newSession?: { id: string; expiresAt: Date };
   /** The notice to the owner, written in the same transaction (a transactional outbox). */
   notice?: OutboxMessage;
+  /**
+   * The reset link that vouches for this change: marked used in the same transaction, and the swap
+   * happens only while it is unused, unexpired and issued under the expected credential version.
+   */
+  passwordResetId?: string;
 };
 
 export type SetPasswordResult =
@@ -72,6 +83,8 @@ export type UserStore = {
   findById(id: string): Promise<UserRecord | undefined>;
   /** Case-insensitive (usernames are ASCII and unique case-insensitively). */
   findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Case-insensitive, like usernames (e-mail addresses are ASCII and unique case-insensitively). */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
   insert(user: NewUser): Promise<InsertUserResult>;
   /**
    * Replaces the expected hash with a new one, moves the credential version on, ends or carries
@@ -121,6 +134,37 @@ export type OutboxStore = {
   isSent(id: number): Promise<boolean>;
 };
 
+/** A password-reset link as stored: the SHA-256 of its token, never the token itself. */
+export type PasswordResetRecord = {
+  /** SHA-256 (hex) of the token in the link. */
+  id: string;
+  userId: string;
+  /** The user's credential version when the link was issued: any password change since voids it. */
+  credentialVersion: number;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+};
+
+/** A link together with what the reset needs of its user. */
+export type PasswordResetWithUser = PasswordResetRecord & { user: UserRecord };
+
+export type PasswordResetStore = {
+  /**
+   * Writes the link and the e-mail that carries it in one transaction (a link never exists without
+   * its message, nor a message without its link) and sweeps out expired links; the outbox row's id.
+   */
+  issue(reset: Omit<PasswordResetRecord, "usedAt">, message: OutboxMessage): Promise<number>;
+  /** The link stored under `id`, with its user; undefined when there is none. */
+  find(id: string): Promise<PasswordResetWithUser | undefined>;
+  /**
+   * Forgets links that expired more than a day ago (until then a late click is told "expired" rather
+   * than "not valid") and redacts every outbox body whose secret has expired. The same write as
+   * `issue`, so a request for an unknown account costs a comparable transaction.
+   */
+  sweep(now: number): Promise<void>;
+};
+
 export type AuthEventRow = {
   type: string;
   reason: string | null;
@@ -149,6 +193,7 @@ export type Store = {
   users: UserStore;
   sessions: SessionStore;
   outbox: OutboxStore;
+  passwordResets: PasswordResetStore;
   authEvents: AuthEventStore;
   settings: SettingStore;
   /** The migrations this code ships that the database has not recorded; rejects when it cannot be read. */

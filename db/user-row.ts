@@ -25,3 +25,11 @@ export function toUserRecord(row: UserRow | undefined): UserRecord | undefined {
     passwordChangedAt: row.password_changed_at,
   };
 }
+
+/** The same columns for a query that joins another table: `u.id, u.username, ...`. */
+export function aliasedUserColumns(alias: string): string {
+  return userColumns
+    .split(", ")
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+}

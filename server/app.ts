@@ -49,6 +49,7 @@ export async function createApp(options: AppOptions = {}) {
   const store = await openConfiguredStore(config, logger);
   const services = await createServices(store, config, logger, { notifier, mailTransport, passwordHasher });
   await services.auth.sessions.deleteExpired();
+  await store.passwordResets.sweep(Date.now());
   // Load the common-password list now rather than during somebody's first request.
   preloadPasswordPolicy();
   const createLoadContext = createLoadContextFactory(services, logger);
@@ -128,7 +129,12 @@ export async function createApp(options: AppOptions = {}) {
       });
       const address = server.address() as AddressInfo;
       const hostname = address.family === "IPv6" ? (address.address === "::" ? "localhost" : `[${address.address}]`) : address.address;
-      return `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
+      const url = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${address.port}`;
+      services.publicOrigin.listeningAt(url);
+      if (!services.publicOrigin.configured && config.smtpUrl) {
+        logger.warn({ event: "public_origin_unset", linksTo: url }, "PUBLIC_ORIGIN is not set: links in e-mails point to this machine's own address");
+      }
+      return url;
     },
     /**
      * Shuts down gracefully (see `shutDown`); by default within the configured shutdown timeout.

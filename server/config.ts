@@ -132,6 +132,10 @@ export const configSchema = z
     /** Registration attempts per IP address per window (each one that reaches the uniqueness check). */
     rateLimitRegisterAttempts: z.number().int().min(1).max(100_000).default(10),
     rateLimitWindowSeconds: z.number().int().min(60).max(86_400).default(900),
+    /** Password-reset links asked for per account (username or e-mail address as typed) per 30 minutes, the life of a link. */
+    rateLimitResetAttempts: z.number().int().min(1).max(1000).default(3),
+    /** Password-reset links asked for per IP address per 30 minutes, over all accounts. */
+    rateLimitResetIpAttempts: z.number().int().min(1).max(100_000).default(10),
     /**
      * Slow clients (Slowloris): seconds a client may take to send a whole request, headers and
      * body; slower ones get 408 and the connection is closed. Node's own default is 300 s.
@@ -243,6 +247,8 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   rateLimitAccountDailyAttempts: ["RATE_LIMIT_ACCOUNT_DAILY_ATTEMPTS", toNumber],
   rateLimitRegisterAttempts: ["RATE_LIMIT_REGISTER_ATTEMPTS", toNumber],
   rateLimitWindowSeconds: ["RATE_LIMIT_WINDOW_SECONDS", toNumber],
+  rateLimitResetAttempts: ["RATE_LIMIT_RESET_ATTEMPTS", toNumber],
+  rateLimitResetIpAttempts: ["RATE_LIMIT_RESET_IP_ATTEMPTS", toNumber],
   requestTimeoutSeconds: ["REQUEST_TIMEOUT_SECONDS", toNumber],
   headersTimeoutSeconds: ["HEADERS_TIMEOUT_SECONDS", toNumber],
   keepAliveTimeoutSeconds: ["KEEP_ALIVE_TIMEOUT_SECONDS", toNumber],

@@ -10,6 +10,8 @@ import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createNotifier, smtpTransport, type MailTransport, type Notifier } from "./notify/notifier.js";
+import { resetLinkLifetimeMs } from "./auth/reset-links.js";
+import { createPublicOrigin } from "./public-origin.js";
 
 export type ServiceOverrides = {
   /** Replaces the default notifier (outbox written with the change, log, e-mail when configured). */
@@ -30,9 +32,12 @@ export async function createServices(store: Store, config: Config, logger: Logge
   const secret =
     config.secret ?? (await store.settings.getOrCreate("form_token_secret", () => randomBytes(32).toString("base64url")));
   const transport = overrides.mailTransport ?? (config.smtpUrl ? await smtpTransport(config.smtpUrl) : undefined);
-  const notifier = overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, transport });
+  const publicOrigin = createPublicOrigin(config);
+  const notifier =
+    overrides.notifier ?? createNotifier({ outbox: store.outbox, logger, from: config.mailFrom, publicOrigin: publicOrigin.get, transport });
   const auth: AuthDependencies = {
     users: store.users,
+    passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
     devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
     passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
@@ -44,6 +49,9 @@ export async function createServices(store: Store, config: Config, logger: Logge
         ipDailyAttempts: config.rateLimitIpAttempts,
         accountDailyAttempts: config.rateLimitAccountDailyAttempts,
         registerAttempts: config.rateLimitRegisterAttempts,
+        resetAttempts: config.rateLimitResetAttempts,
+        resetIpAttempts: config.rateLimitResetIpAttempts,
+        resetWindowSeconds: resetLinkLifetimeMs / 1000,
       },
       secret,
     ),
@@ -56,6 +64,8 @@ export async function createServices(store: Store, config: Config, logger: Logge
     config,
     auth,
     formTokens: createFormTokens(secret),
+    /** Where links in e-mails point; `app.listen()` tells it the address when PUBLIC_ORIGIN is unset. */
+    publicOrigin,
     /** Stops the outbox sender once the e-mails under way have been sent or have failed (a graceful shutdown). */
     stopDeliveries: () => notifier.close(),
   };

@@ -1,4 +1,4 @@
-import { Form } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { changePasswordFields } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
 import { useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-field-errors";
@@ -81,6 +81,9 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
         <p className="hint">{afterChangeHint}</p>
         <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
       </fieldset>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
     </Form>
   );
 }

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
@@ -63,6 +63,9 @@ export default function Login() {
         inputProps={{ type: "password", autoComplete: "current-password", required: true }}
       />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
     </Form>
   );
 }

@@ -3,15 +3,40 @@ import type { PgClient, PgPool } from "./pool.js";
 
 type Queryable = Pick<PgClient, "query">;
 
+/** What a body holding a secret becomes once the secret is no longer needed (see OutboxMessage). */
+const redacted = "body = COALESCE(redacted_body, body), redacted_body = NULL, secret_until = NULL";
+
 /** Inserts a message (in the caller's transaction when given a client); a message to deliver is due at once. */
 export async function insertOutboxRow(client: Queryable, message: OutboxMessage): Promise<number> {
   const { rows } = await client.query<{ id: number }>({
     name: "outbox-insert",
-    text: `INSERT INTO outbox (user_id, recipient, subject, body, created_at, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    values: [message.userId, message.recipient, message.subject, message.body, message.createdAt, message.deliver ? message.createdAt : null],
+    text: `INSERT INTO outbox (user_id, recipient, subject, body, created_at, next_attempt_at, redacted_body, secret_until)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    values: [
+      message.userId,
+      message.recipient,
+      message.subject,
+      message.body,
+      message.createdAt,
+      message.deliver ? message.createdAt : null,
+      message.secret?.redacted ?? null,
+      message.secret?.until ?? null,
+    ],
   });
   return rows[0]!.id;
+}
+
+/** A password change: the secrets of the user's messages (reset links) are void, so they go. */
+export async function redactUserSecrets(client: Queryable, userId: string): Promise<void> {
+  await client.query({
+    name: "outbox-redact-user",
+    text: `UPDATE outbox SET ${redacted} WHERE user_id = $1 AND secret_until IS NOT NULL`,
+    values: [userId],
+  });
+}
+
+export async function redactExpiredSecrets(client: Queryable, now: number): Promise<void> {
+  await client.query({ name: "outbox-redact-expired", text: `UPDATE outbox SET ${redacted} WHERE secret_until <= $1`, values: [now] });
 }
 
 export function createPostgresOutbox(pool: PgPool): OutboxStore {
@@ -39,11 +64,20 @@ export function createPostgresOutbox(pool: PgPool): OutboxStore {
     async markSent(id, at) {
       await pool.query({
         name: "outbox-sent",
-        text: "UPDATE outbox SET sent_at = $1, next_attempt_at = NULL, claimed_until = NULL, error = NULL WHERE id = $2",
+        // Sent, or given up (below): a secret in the body has done its work either way.
+        text: `UPDATE outbox SET sent_at = $1, next_attempt_at = NULL, claimed_until = NULL, error = NULL, ${redacted} WHERE id = $2`,
         values: [at, id],
       });
     },
     async markFailed(id, error, retryAt) {
+      if (retryAt === null) {
+        await pool.query({
+          name: "outbox-given-up",
+          text: `UPDATE outbox SET error = $1, next_attempt_at = NULL, claimed_until = NULL, ${redacted} WHERE id = $2`,
+          values: [error.slice(0, 500), id],
+        });
+        return;
+      }
       await pool.query({
         name: "outbox-failed",
         text: "UPDATE outbox SET error = $1, next_attempt_at = $2, claimed_until = NULL WHERE id = $3",

@@ -1,6 +1,7 @@
 import type { Store } from "../store.js";
 import { createPendingMigrations, migratePostgres } from "./migrate.js";
 import { createPostgresOutbox } from "./outbox.js";
+import { createPostgresPasswordResets } from "./password-resets.js";
 import { createPool, type PoolOptions } from "./pool.js";
 import { createPostgresSessions } from "./sessions.js";
 import { createPostgresAuthEvents, createPostgresSettings } from "./small-stores.js";
@@ -23,6 +24,7 @@ export async function openPostgresStore(options: PoolOptions): Promise<Store> {
     users: createPostgresUsers(pool),
     sessions: createPostgresSessions(pool),
     outbox: createPostgresOutbox(pool),
+    passwordResets: createPostgresPasswordResets(pool),
     authEvents: createPostgresAuthEvents(pool),
     settings: createPostgresSettings(pool),
     pendingMigrations: pending,

@@ -1,6 +1,6 @@
 import type { InsertUserResult, SetPasswordResult, UserStore } from "../store.js";
 import { toUserRecord, userColumns, type UserRow } from "../user-row.js";
-import { insertOutboxRow } from "./outbox.js";
+import { insertOutboxRow, redactUserSecrets } from "./outbox.js";
 import { inTransaction, type PgPool } from "./pool.js";
 import { insertSessionRow } from "./sessions.js";
 
@@ -14,10 +14,20 @@ export function createPostgresUsers(pool: PgPool): UserStore {
       return toUserRecord(rows[0]);
     },
     async findByUsername(username) {
+      if (holdsNul(username)) return undefined;
       const { rows } = await pool.query<UserRow>({
         name: "user-by-username",
         text: `SELECT ${userColumns} FROM "user" WHERE lower(username) = lower($1)`,
         values: [username],
+      });
+      return toUserRecord(rows[0]);
+    },
+    async findByEmail(email) {
+      if (holdsNul(email)) return undefined;
+      const { rows } = await pool.query<UserRow>({
+        name: "user-by-email",
+        text: `SELECT ${userColumns} FROM "user" WHERE lower(email) = lower($1)`,
+        values: [email],
       });
       return toUserRecord(rows[0]);
     },
@@ -42,7 +52,7 @@ export function createPostgresUsers(pool: PgPool): UserStore {
      * so it matches nothing and reports `updated: false`. Exactly one winner.
      */
     async setPassword(input): Promise<SetPasswordResult> {
-      return inTransaction(pool, async (client) => {
+      return inTransaction(pool, async (client): Promise<SetPasswordResult> => {
         const { userId, expected } = input;
         const swapped = await client.query<{ credential_version: number }>({
           name: "user-swap-password",
@@ -53,6 +63,19 @@ export function createPostgresUsers(pool: PgPool): UserStore {
         });
         const version = swapped.rows[0]?.credential_version;
         if (version === undefined) return { updated: false };
+        if (input.passwordResetId !== undefined) {
+          // The swap's guard and record in one: used, expired or from another version meanwhile
+          // means no row, and the swap is undone (the transaction rolls back).
+          const marked = await client.query({
+            name: "password-reset-mark-used",
+            text: `UPDATE password_reset SET used_at = $1
+                    WHERE id = $2 AND user_id = $3 AND credential_version = $4 AND used_at IS NULL AND expires_at > $1`,
+            values: [input.changedAt, input.passwordResetId, userId, expected.credentialVersion],
+          });
+          if ((marked.rowCount ?? 0) === 0) throw new ResetLinkSpent();
+        }
+        // The user's reset links died with the old version: no e-mail body keeps a live one.
+        await redactUserSecrets(client, userId);
         const own = input.ownSessionId;
         const now = new Date(input.changedAt);
         let ownSessionEnded = false;
@@ -86,7 +109,20 @@ export function createPostgresUsers(pool: PgPool): UserStore {
         }
         const noticeId = input.notice ? await insertOutboxRow(client, input.notice) : null;
         return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept, noticeId };
-      });
+      }).catch(spentLinkIsNoUpdate);
     },
   };
+}
+
+/** PostgreSQL's text cannot hold a NUL byte (it refuses the query): no user's name or address has one. */
+function holdsNul(text: string): boolean {
+  return text.includes("\u0000");
+}
+
+/** Thrown inside the swap's transaction to roll it back: the reset link was no longer good. */
+class ResetLinkSpent extends Error {}
+
+function spentLinkIsNoUpdate(error: unknown): SetPasswordResult {
+  if (error instanceof ResetLinkSpent) return { updated: false };
+  throw error;
 }

@@ -2,19 +2,42 @@ import type { ClaimedMessage, OutboxMessage, OutboxStore } from "../store.js";
 import { retryWhileBusy } from "./busy.js";
 import type { SqliteDb } from "./database.js";
 
-type OutboxRow = OutboxMessage & { nextAttemptAt: number | null };
+type OutboxRow = Omit<OutboxMessage, "deliver" | "secret"> & {
+  nextAttemptAt: number | null;
+  redactedBody: string | null;
+  secretUntil: number | null;
+};
 
-/** Statements that db/sqlite/users.ts also runs inside the password swap's transaction. */
+/** What a body holding a secret becomes once the secret is no longer needed (see OutboxMessage). */
+const redacted = "body = COALESCE(redacted_body, body), redacted_body = NULL, secret_until = NULL";
+
+/** Statements that db/sqlite/users.ts and db/sqlite/password-resets.ts also run inside their transactions. */
 export function outboxStatements(db: SqliteDb) {
   const insert = db.prepare<[OutboxRow]>(
-    `INSERT INTO outbox (user_id, recipient, subject, body, created_at, next_attempt_at)
-     VALUES (@userId, @recipient, @subject, @body, @createdAt, @nextAttemptAt)`,
+    `INSERT INTO outbox (user_id, recipient, subject, body, created_at, next_attempt_at, redacted_body, secret_until)
+     VALUES (@userId, @recipient, @subject, @body, @createdAt, @nextAttemptAt, @redactedBody, @secretUntil)`,
   );
+  const redactUser = db.prepare<[userId: string]>(`UPDATE outbox SET ${redacted} WHERE user_id = ? AND secret_until IS NOT NULL`);
+  const redactExpired = db.prepare<[now: number]>(`UPDATE outbox SET ${redacted} WHERE secret_until <= ?`);
   return {
     /** The new row's id; a message to deliver is due at once. */
     add(message: OutboxMessage): number {
-      const { deliver, ...row } = message;
-      return Number(insert.run({ ...row, deliver, nextAttemptAt: deliver ? message.createdAt : null }).lastInsertRowid);
+      const { deliver, secret, ...row } = message;
+      return Number(
+        insert.run({
+          ...row,
+          nextAttemptAt: deliver ? message.createdAt : null,
+          redactedBody: secret?.redacted ?? null,
+          secretUntil: secret?.until ?? null,
+        }).lastInsertRowid,
+      );
+    },
+    /** A password change: the secrets of the user's messages (reset links) are void, so they go. */
+    redactUser(userId: string): void {
+      redactUser.run(userId);
+    },
+    redactExpired(now: number): void {
+      redactExpired.run(now);
     },
   };
 }
@@ -29,11 +52,13 @@ export function createSqliteOutbox(db: SqliteDb): OutboxStore {
                     ORDER BY id LIMIT ?)
       RETURNING id, recipient, subject, body, user_id, attempts`,
   );
+  // Sent, or given up: a secret in the body has done its work either way.
   const markSent = db.prepare<[number, number]>(
-    "UPDATE outbox SET sent_at = ?, next_attempt_at = NULL, claimed_until = NULL, error = NULL WHERE id = ?",
+    `UPDATE outbox SET sent_at = ?, next_attempt_at = NULL, claimed_until = NULL, error = NULL, ${redacted} WHERE id = ?`,
   );
-  const markFailed = db.prepare<[string, number | null, number]>(
-    "UPDATE outbox SET error = ?, next_attempt_at = ?, claimed_until = NULL WHERE id = ?",
+  const markFailed = db.prepare<[string, number, number]>("UPDATE outbox SET error = ?, next_attempt_at = ?, claimed_until = NULL WHERE id = ?");
+  const giveUp = db.prepare<[string, number]>(
+    `UPDATE outbox SET error = ?, next_attempt_at = NULL, claimed_until = NULL, ${redacted} WHERE id = ?`,
   );
   const sentAt = db.prepare<[number], number | null>("SELECT sent_at FROM outbox WHERE id = ?").pluck();
   return {
@@ -48,7 +73,7 @@ export function createSqliteOutbox(db: SqliteDb): OutboxStore {
       await retryWhileBusy(() => markSent.run(at, id));
     },
     async markFailed(id, error, retryAt) {
-      await retryWhileBusy(() => markFailed.run(error.slice(0, 500), retryAt, id));
+      await retryWhileBusy(() => (retryAt === null ? giveUp.run(error.slice(0, 500), id) : markFailed.run(error.slice(0, 500), retryAt, id)));
     },
     async isSent(id) {
       return (await retryWhileBusy(() => sentAt.get(id))) != null;

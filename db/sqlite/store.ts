@@ -2,6 +2,7 @@ import type { Store } from "../store.js";
 import { createSqliteAuthEvents } from "./auth-events.js";
 import { createPendingMigrations, openDatabase } from "./database.js";
 import { createSqliteOutbox } from "./outbox.js";
+import { createSqlitePasswordResets } from "./password-resets.js";
 import { createSqliteSessions } from "./sessions.js";
 import { createSqliteSettings } from "./settings.js";
 import { createSqliteUsers } from "./users.js";
@@ -16,6 +17,7 @@ export function openSqliteStore(path: string): Store {
     users: createSqliteUsers(db),
     sessions: createSqliteSessions(db),
     outbox: createSqliteOutbox(db),
+    passwordResets: createSqlitePasswordResets(db),
     authEvents: createSqliteAuthEvents(db),
     settings: createSqliteSettings(db),
     async pendingMigrations() {

@@ -9,6 +9,7 @@ import { sessionStatements } from "./sessions.js";
 export function createSqliteUsers(db: SqliteDb): UserStore {
   const byId = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM user WHERE id = ?`);
   const byUsername = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM user WHERE username = ?`);
+  const byEmail = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM user WHERE email = ?`);
   const insert = db.prepare(
     "INSERT INTO user (id, username, email, password_hash, created_at) VALUES (@id, @username, @email, @passwordHash, @createdAt)",
   );
@@ -23,12 +24,25 @@ export function createSqliteUsers(db: SqliteDb): UserStore {
     .pluck();
   const sessions = sessionStatements(db);
   const outbox = outboxStatements(db);
+  // The swap's guard and record in one: a reset link is marked used only while it is unused,
+  // unexpired and of the expected credential version; no row changed means it is not.
+  const markResetUsed = db.prepare<[usedAt: number, id: string, userId: string, version: number, now: number]>(
+    `UPDATE password_reset SET used_at = ?
+      WHERE id = ? AND user_id = ? AND credential_version = ? AND used_at IS NULL AND expires_at > ?`,
+  );
 
   // One transaction, so a crash can never leave the new password with the old sessions alive.
   const setPasswordTx = db.transaction((input: SetPasswordInput): SetPasswordResult => {
     const { userId, expected } = input;
     const version = swapPassword.get(input.passwordHash, input.changedAt, userId, expected.passwordHash, expected.credentialVersion);
     if (version === undefined) return { updated: false };
+    if (input.passwordResetId !== undefined) {
+      const { changedAt } = input;
+      // Used, expired or from another version meanwhile: undo the swap (the transaction rolls back).
+      if (markResetUsed.run(changedAt, input.passwordResetId, userId, expected.credentialVersion, changedAt).changes === 0) throw new ResetLinkSpent();
+    }
+    // The user's reset links died with the old version: no e-mail body keeps a live one.
+    outbox.redactUser(userId);
     const own = input.ownSessionId;
     const ownSessionEnded = own !== null && input.endSessions !== "none" && sessions.deleteOne.run(own, userId).changes > 0;
     const nowSeconds = Math.floor(input.changedAt / 1000);
@@ -55,6 +69,10 @@ export function createSqliteUsers(db: SqliteDb): UserStore {
     async findByUsername(username) {
       return retryWhileBusy(() => toUserRecord(byUsername.get(username)));
     },
+    /** Case-insensitive: the column is COLLATE NOCASE. */
+    async findByEmail(email) {
+      return retryWhileBusy(() => toUserRecord(byEmail.get(email)));
+    },
     async insert(user) {
       return retryWhileBusy((): InsertUserResult => {
         try {
@@ -68,10 +86,18 @@ export function createSqliteUsers(db: SqliteDb): UserStore {
       });
     },
     async setPassword(input) {
-      return retryWhileBusy(() => setPasswordTx.immediate(input));
+      try {
+        return await retryWhileBusy(() => setPasswordTx.immediate(input));
+      } catch (error) {
+        if (error instanceof ResetLinkSpent) return { updated: false };
+        throw error;
+      }
     },
   };
 }
+
+/** Thrown inside the swap's transaction to roll it back: the reset link was no longer good. */
+class ResetLinkSpent extends Error {}
 
 function uniqueViolation(error: unknown): "username" | "email" | undefined {
   if (!(error instanceof Error) || (error as { code?: unknown }).code !== "SQLITE_CONSTRAINT_UNIQUE") return undefined;

@@ -1,4 +1,4 @@
-import type { UserStore } from "../../db/store.js";
+import type { PasswordResetStore, UserStore } from "../../db/store.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
@@ -20,6 +20,7 @@ export type AuthRules = PasswordLimits & {
 /** Everything the flows in server/auth work with, built once per app (server/services.ts). */
 export type AuthDependencies = {
   users: UserStore;
+  passwordResets: PasswordResetStore;
   sessions: SessionService;
   devices: DeviceService;
   passwords: PasswordHasher;

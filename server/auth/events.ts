@@ -9,6 +9,9 @@ export type AuthEventType =
   | "logged_out"
   | "password_change_succeeded"
   | "password_change_failed"
+  | "password_reset_requested"
+  | "password_reset_succeeded"
+  | "password_reset_failed"
   | "rate_limited";
 
 /** `requester: null` is the server's own command line. */

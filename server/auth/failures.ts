@@ -13,7 +13,9 @@ export type FieldName =
   | "confirmPassword"
   | "currentPassword"
   | "newPassword"
-  | "confirmNewPassword";
+  | "confirmNewPassword"
+  | "emailOrUsername"
+  | "token";
 
 type TrpcCode =
   | "UNAUTHORIZED"
@@ -93,6 +95,26 @@ export const failureCatalogue = {
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
       `Too many sign-up attempts from your network. Try again in ${waitText(retryAfterSeconds)}.`,
   },
+  // Password reset. One answer to a request whether or not the account exists; the link's three
+  // ways of being unusable are told apart, since only the holder of a link can ask about it.
+  missing_account_name: { ...invalid, message: "Enter your username or email address." },
+  too_many_reset_requests: {
+    status: 429,
+    trpcCode: "TOO_MANY_REQUESTS",
+    message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
+      `Too many password reset requests. Use a link already sent to you, or try again in ${waitText(retryAfterSeconds)}.`,
+  },
+  reset_link_invalid: {
+    status: 404,
+    trpcCode: "NOT_FOUND",
+    message: "This password reset link is not valid. Check that you opened the whole link from the email, or ask for a new one.",
+  },
+  reset_link_expired: { status: 404, trpcCode: "NOT_FOUND", message: "This password reset link has expired. Ask for a new one." },
+  reset_link_used: {
+    status: 404,
+    trpcCode: "NOT_FOUND",
+    message: "This password reset link has already been used, or your password has changed since it was sent. Ask for a new one if you still need it.",
+  },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
 } as const satisfies Record<
@@ -124,7 +146,7 @@ export type Failure<R extends FailureReason = FailureReason> = {
   reason: R;
   message: string;
   field?: FieldName;
-  /** With `rate_limited` and `too_many_registrations`: when to try again. */
+  /** With `rate_limited`, `too_many_registrations` and `too_many_reset_requests`: when to try again. */
   retryAfterSeconds?: number;
   /**
    * Every field the request got wrong, one failure each, this one first: forms show them all at

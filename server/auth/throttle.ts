@@ -15,7 +15,8 @@ import type { Driver } from "../../db/store.js";
  * - failures per IP address per day (what stops one address spraying many accounts), and
  * - failures per account per day (what stops guessing one account from many addresses).
  * A change of password also counts consecutive failures per session. Registration attempts are
- * counted per IP address, successful or not.
+ * counted per IP address, successful or not, and requests for a password-reset link per IP address
+ * and per account name as typed, answered or not (they send e-mail: nobody may flood an inbox).
  *
  * Every counter is reserved *before* the hash, atomically, so of 50 concurrent guesses only the
  * allowed number ever reach it; and looked at first, so an attempt that is refused writes nothing
@@ -36,6 +37,14 @@ export type ThrottleLimits = {
   accountDailyAttempts: number;
   /** Registration attempts per IP address per window. */
   registerAttempts: number;
+  /**
+   * Password-reset requests per account name as typed, and per IP address, per `resetWindowSeconds`.
+   * The window is no longer than a link lives, so while the account counter refuses, the link
+   * sent by the request that filled it still works: a flood cannot leave the owner without one.
+   */
+  resetAttempts: number;
+  resetIpAttempts: number;
+  resetWindowSeconds: number;
 };
 
 /** What a password check is counted against. */
@@ -73,6 +82,8 @@ export function createThrottle(driver: Driver, limits: ThrottleLimits, secret: s
     ip_day: limiter("ip_day", limits.ipDailyAttempts, day),
     account_day: limiter("account_day", limits.accountDailyAttempts, day),
     register_ip: limiter("register_ip", limits.registerAttempts, limits.windowSeconds),
+    reset_account: limiter("reset_account", limits.resetAttempts, limits.resetWindowSeconds),
+    reset_ip: limiter("reset_ip", limits.resetIpAttempts, limits.resetWindowSeconds),
   };
   type Kind = keyof typeof limiters;
 
@@ -121,6 +132,20 @@ export function createThrottle(driver: Driver, limits: ThrottleLimits, secret: s
     /** Counts a registration attempt from `ip`, whatever comes of it; refused past the limit, for free. */
     async admitRegistration(ip: string): Promise<ThrottleVerdict> {
       const reservation = await reservations.reserve([counter("register_ip", ip, "keep")]);
+      if (!reservation.ok) return reservation;
+      await reservation.settle(true);
+      return { ok: true };
+    },
+
+    /**
+     * Counts a request for a password-reset link, whatever comes of it; refused past either limit,
+     * for free. `account` is the username or e-mail address as typed, counted whether or not an
+     * account has it, so a 429 says nothing about which accounts exist.
+     */
+    async admitResetRequest(subject: { account: string; ip: string }): Promise<ThrottleVerdict> {
+      // Usernames and e-mail addresses are ASCII and unique case-insensitively.
+      const counters = [counter("reset_account", subject.account.toLowerCase(), "keep"), counter("reset_ip", subject.ip, "keep")];
+      const reservation = await reservations.reserve(counters);
       if (!reservation.ok) return reservation;
       await reservation.settle(true);
       return { ok: true };

@@ -1,7 +1,7 @@
 /**
  * `npm run copy-to-postgres`: copies the SQLite database at DATABASE_PATH into the (empty)
  * PostgreSQL database at DATABASE_URL: users with their password hashes, live sessions, the app's
- * secret, rate-limit counters, the audit trail and the outbox. Nobody is signed out. Run it while
+ * secret, rate-limit counters, the audit trail, the outbox and unused password-reset links. Nobody is signed out. Run it while
  * the app is stopped, then start the app with DATABASE_URL set.
  */
 import { copySqliteToPostgres } from "../../db/copy-to-postgres.js";
@@ -30,7 +30,8 @@ async function main(): Promise<number> {
       const { counts } = result;
       console.log(
         `Copied ${config.databasePath} into PostgreSQL: ${counts.user} users, ${counts.session} live sessions, ` +
-          `${counts.app_setting} settings, ${counts.rate_limit} rate-limit counters, ${counts.auth_event} audit events, ${counts.outbox} outbox messages.`,
+          `${counts.app_setting} settings, ${counts.rate_limit} rate-limit counters, ${counts.auth_event} audit events, ${counts.outbox} outbox messages, ` +
+          `${counts.password_reset} password-reset links.`,
       );
       return 0;
     } finally {

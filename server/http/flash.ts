@@ -16,6 +16,8 @@ export type Flash =
       username?: string;
     }
   | { kind: "registered"; username: string }
+  /** A password reset: every device signed out; the username to fill in. */
+  | { kind: "password_reset"; username: string }
   | { kind: "signed_out" }
   /**
    * Sent to sign in first: the session this browser held has ended (`sessionEnded`: its cookie no
@@ -45,6 +47,8 @@ function encode(flash: Flash): string {
     }
     case "registered":
       return withUser("registered", flash.username);
+    case "password_reset":
+      return withUser("password_reset", flash.username);
     case "signed_out":
       return "signed_out";
     case "sign_in_first":
@@ -62,6 +66,7 @@ function decode(value: string): Flash | null {
     return { kind: "password_changed", thisDevice, others, ...(username ? { username } : {}) };
   }
   if (body === "registered" && username) return { kind: "registered", username };
+  if (body === "password_reset" && username) return { kind: "password_reset", username };
   if (body === "signed_out" && username === undefined) return { kind: "signed_out" };
   match = /^sign_in_first\.(ended|none)\.(refused|none)$/.exec(body);
   if (match && username === undefined) {
@@ -77,6 +82,8 @@ export function flashMessage(flash: Flash): string | null {
       return passwordChangedMessage(flash);
     case "registered":
       return "Your account was created. Sign in with your new password.";
+    case "password_reset":
+      return "Your password was reset and every device was signed out. Sign in with your new password.";
     case "signed_out":
       return "You have signed out.";
     case "sign_in_first": {
@@ -128,6 +135,10 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
     },
     registered(username: string): void {
       put({ kind: "registered", username });
+    },
+    /** For the sign-in page a password reset leads to. */
+    passwordReset(username: string): void {
+      put({ kind: "password_reset", username });
     },
     signedOut(): void {
       put({ kind: "signed_out" });

@@ -8,6 +8,7 @@ import type { Services } from "../services.js";
 import { createCallerFactory, failureOf } from "../trpc/init.js";
 import { appRouter } from "../trpc/routers/_app.js";
 import { afterChangeHint } from "../http/after-change.js";
+import { resetLinkLifetimeMinutes } from "../auth/reset-links.js";
 import { createFlash, type FlashStore } from "../http/flash.js";
 import { logUnexpectedError, type Logger } from "../logger.js";
 
@@ -27,6 +28,8 @@ export type PageConfig = Pick<
 > & {
   /** What a change will do to this and other devices, said on the form before it happens. */
   afterChangeHint: string;
+  /** How long a password-reset link works, said on the pages that ask for one. */
+  resetLinkLifetimeMinutes: number;
 };
 
 export type LoadContext = {
@@ -72,6 +75,7 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
     styles: config.styles,
     darkStyles: config.darkStyles,
     afterChangeHint: afterChangeHint(config),
+    resetLinkLifetimeMinutes,
   };
   const secureCookies = usesHttps(config);
   const logError = (error: unknown) => logUnexpectedError(logger, error);

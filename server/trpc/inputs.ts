@@ -16,8 +16,22 @@ export const changePasswordInput = z.object({
   confirmNewPassword: z.string().optional(),
 });
 
+/** Step one of a reset: the account's username or e-mail address. */
+export const requestPasswordResetInput = z.object({ emailOrUsername: z.string() });
+
+/** The token from a reset link (the last segment of /reset-password/<token>). */
+export const resetLinkInput = z.object({ token: z.string() });
+
+export const resetPasswordInput = z.object({
+  token: z.string(),
+  newPassword: z.string(),
+  confirmNewPassword: z.string().optional(),
+});
+
 /** The field names a client may find in `error.data.fieldErrors` and `error.data.field`. */
 export type InputField =
   | keyof z.input<typeof registerInput>
   | keyof z.input<typeof loginInput>
-  | keyof z.input<typeof changePasswordInput>;
+  | keyof z.input<typeof changePasswordInput>
+  | keyof z.input<typeof requestPasswordResetInput>
+  | keyof z.input<typeof resetPasswordInput>;

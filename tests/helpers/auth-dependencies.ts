@@ -18,21 +18,34 @@ export const defaultRules: AuthRules = {
 
 const secret = "a test secret of at least 32 characters";
 
+/** Where the flows' e-mails link to in these tests (PUBLIC_ORIGIN's stand-in). */
+export const testOrigin = "https://accounts.example";
+
 /** The flows' real dependencies on a real database, with cheap hashing and generous limits. */
 export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): AuthDependencies {
   const logger = createLogger("silent");
   return {
     users: store.users,
+    passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: "session", secure: false }),
     devices: createDeviceService({ secret, cookieName: "device", secure: false }),
     passwords: cheapHasher,
     throttle: createThrottle(
       store.driver,
-      { consecutiveAttempts: 50, windowSeconds: 900, ipDailyAttempts: 50, accountDailyAttempts: 100, registerAttempts: 50 },
+      {
+        consecutiveAttempts: 50,
+        windowSeconds: 900,
+        ipDailyAttempts: 50,
+        accountDailyAttempts: 100,
+        registerAttempts: 50,
+        resetAttempts: 3,
+        resetIpAttempts: 10,
+        resetWindowSeconds: 1800,
+      },
       secret,
     ),
     events: createAuthEvents(store.authEvents, logger),
-    notifier: createNotifier({ outbox: store.outbox, logger, from: "test <test@localhost>" }),
+    notifier: createNotifier({ outbox: store.outbox, logger, from: "test <test@localhost>", publicOrigin: () => testOrigin }),
     rules: { ...defaultRules, ...rules },
     now: Date.now,
   };

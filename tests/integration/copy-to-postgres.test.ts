@@ -58,6 +58,11 @@ describe.skipIf(backend !== "postgres")("copying a SQLite database into PostgreS
     expect(changedResponse.status).toBe(303);
     await signIn(bobDevice, { username: bob, password: changed });
     for (let guess = 0; guess < 3; guess++) await signIn(new Device(sqliteServer.url), { username: alice, password: "a wrong guess" });
+    // A reset link e-mailed and not yet used.
+    expect((await new Device(sqliteServer.url).postForm("/forgot-password", { email_or_username: alice })).status).toBe(303);
+    const resetPath = /\/reset-password\/[A-Za-z0-9_-]{43}/.exec(
+      (await sqlOf(sqliteServer.app.store).value<string>("SELECT body FROM outbox WHERE subject = ?", "Reset your password")) ?? "",
+    )![0];
     const formToken = await aliceDevice.formToken("/private/change-password");
     const before = sqlOf(sqliteServer.app.store);
     const counts = {
@@ -72,7 +77,7 @@ describe.skipIf(backend !== "postgres")("copying a SQLite database into PostgreS
     const result = await copy();
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Copied .* into PostgreSQL: 2 users, 2 live sessions, 1 settings, \d+ rate-limit counters, \d+ audit events, 1 outbox messages\.\n$/);
+    expect(result.stdout).toMatch(/^Copied .* into PostgreSQL: 2 users, 2 live sessions, 1 settings, \d+ rate-limit counters, \d+ audit events, 2 outbox messages, 1 password-reset links\.\n$/);
 
     const store = await openTestStore({ databasePath, databaseUrl: target.url });
     try {
@@ -97,6 +102,10 @@ describe.skipIf(backend !== "postgres")("copying a SQLite database into PostgreS
       const page = await aliceThere.request("/private/change-password");
       expect(page.status).toBe(200);
       expect(await page.text()).toContain(`Signed in as ${alice}.`);
+      // The unused reset link still opens its form.
+      const reset = await new Device(pgServer.url).request(resetPath);
+      expect(reset.status).toBe(200);
+      expect(await reset.text()).toContain(`For the account ${alice}.`);
       // A form rendered before the move is accepted after it.
       const fresh = "changed on postgres 333";
       const posted = await aliceThere.postForm("/private/change-password", {

@@ -29,7 +29,10 @@ describe.skipIf(backend !== "postgres")("the PostgreSQL store", () => {
     const stores = await Promise.all(Array.from({ length: 4 }, () => opened(database)));
     const sql = sqlOf(stores[0]!);
     const rows = await sql.all<{ version: number; n: number }>("SELECT version, count(*) AS n FROM schema_migration GROUP BY version ORDER BY version");
-    expect(rows).toEqual([{ version: 1, n: 1 }]);
+    expect(rows).toEqual([
+      { version: 1, n: 1 },
+      { version: 2, n: 1 },
+    ]);
     for (const store of stores) expect(await store.pendingMigrations()).toEqual([]);
   });
 
@@ -48,6 +51,10 @@ describe.skipIf(backend !== "postgres")("the PostgreSQL store", () => {
     expect(await store.users.insert({ ...user, id: "2", username: "ALICE", email: "b@example.com" })).toEqual({ ok: false, taken: "username" });
     expect(await store.users.insert({ ...user, id: "3", username: "bob", email: "A@EXAMPLE.com" })).toEqual({ ok: false, taken: "email" });
     expect((await store.users.findByUsername("aLiCe"))?.id).toBe("1");
+    expect((await store.users.findByEmail("A@Example.COM"))?.id).toBe("1");
+    // PostgreSQL refuses a NUL byte in text; a name holding one is nobody's (it once gave sign-in a 500).
+    expect(await store.users.findByUsername("Alice\u0000")).toBeUndefined();
+    expect(await store.users.findByEmail("a@example.com\u0000")).toBeUndefined();
   });
 
   it("finds a session and its user by primary keys, and a user by the lower-case index", async () => {

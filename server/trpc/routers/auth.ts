@@ -2,11 +2,20 @@ import { changePassword, type PasswordChanged } from "../../auth/change-password
 import type { Failure } from "../../auth/failures.js";
 import { signIn } from "../../auth/login.js";
 import { register } from "../../auth/register.js";
+import { requestPasswordReset } from "../../auth/request-password-reset.js";
+import { checkResetLink, resetPassword } from "../../auth/reset-password.js";
 import { signOut } from "../../auth/sign-out.js";
 import { afterChangeCookies, afterChangeLocation } from "../../http/after-change.js";
 import type { Context } from "../context.js";
 import { protectedProcedure, publicProcedure, router, toTRPCError } from "../init.js";
-import { changePasswordInput, loginInput, registerInput } from "../inputs.js";
+import {
+  changePasswordInput,
+  loginInput,
+  registerInput,
+  requestPasswordResetInput,
+  resetLinkInput,
+  resetPasswordInput,
+} from "../inputs.js";
 
 /**
  * Thin procedures: zod → the flow in server/auth → its value, or its failure through the one
@@ -60,6 +69,42 @@ export const authRouter = router({
       ctx.resHeaders.append("Set-Cookie", cookie);
     }
     return changeAnswer(ctx, result);
+  }),
+
+  /**
+   * Step one of "Forgot your password?": the same answer whether or not an account has that name
+   * (the e-mail, if any, is on its way). Counted per name and per address: 429 past either limit.
+   */
+  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).mutation(async ({ ctx, input }) => {
+    const result = await requestPasswordReset(ctx.services.auth, { emailOrUsername: input.emailOrUsername, requester: ctx.requester });
+    if (!result.ok) return refuse(ctx, result);
+    return { linkLifetimeMinutes: result.linkLifetimeMinutes };
+  }),
+
+  /** Whether a reset link can still be used, and whose it is; NOT_FOUND with the reason when it cannot. */
+  passwordResetLink: publicProcedure.input(resetLinkInput).query(async ({ ctx, input }) => {
+    const result = await checkResetLink(ctx.services.auth, input.token);
+    if (!result.ok) return refuse(ctx, result);
+    return { username: result.account.username, email: result.account.email, expiresAt: new Date(result.expiresAt).toISOString() };
+  }),
+
+  /**
+   * Step two: a new password through the link. Every session of the account ends, and nobody is
+   * signed in: the answer says where to sign in with the new password.
+   */
+  resetPassword: publicProcedure.input(resetPasswordInput).mutation(async ({ ctx, input }) => {
+    const result = await resetPassword(ctx.services.auth, { ...input, requester: ctx.requester });
+    if (!result.ok) return refuse(ctx, result);
+    // A browser signed in to that account holds a session that no longer exists: its cookie goes too.
+    if (ctx.auth?.via === "cookie" && ctx.auth.user.id === result.account.id) {
+      ctx.resHeaders.append("Set-Cookie", ctx.services.auth.sessions.blankCookie());
+    }
+    return {
+      username: result.account.username,
+      signedOut: true as const,
+      sessionsEnded: result.sessionsEnded,
+      redirectTo: ctx.services.config.loginUrl,
+    };
   }),
 });
 
