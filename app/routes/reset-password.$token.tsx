@@ -54,7 +54,7 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   const { failure } = result;
   if (linkProblems.has(failure.reason)) return json({ usable: false as const, message: failure.message, field: null }, result.status);
   // Every wrong field's message: no password goes back into the page.
-  const fieldErrors = (failure.fieldFailures ?? []).map((each) => ({ field: each.field, message: each.message }));
+  const fieldErrors = failure.fieldFailures?.map((each) => ({ field: each.field, message: each.message })) ?? null;
   return json({ usable: true as const, message: failure.message, field: failure.field ?? null, fieldErrors }, result.status);
 }
 

@@ -1,7 +1,7 @@
 import type { PasswordResetWithUser } from "../../db/store.js";
 import type { Account, Requester } from "./account.js";
 import type { AuthDependencies } from "./dependencies.js";
-import { busy, fail, type Failure } from "./failures.js";
+import { busy, fail, failureOfFields, type Failure } from "./failures.js";
 import { checkPasswordContent, checkPasswordLength, type PolicyFailureReason } from "./password-policy.js";
 import { deadLinkReason, isResetTokenShape, resetIdOf } from "./reset-links.js";
 
@@ -85,19 +85,26 @@ async function attemptReset(deps: AuthDependencies, input: ResetPasswordInput): 
   const { user } = link;
   const refuse = (failure: Failure<ResetPasswordFailureReason>) => ({ ...failure, userId: user.id });
 
-  if (newPassword === "") return refuse(fail("missing_fields", { field: "newPassword" }));
-  if (confirmNewPassword === "") return refuse(fail("missing_fields", { field: "confirmNewPassword" }));
-  const length = checkPasswordLength(newPassword, rules);
-  if (length) return refuse({ ...length, field: "newPassword" });
-  // Exact comparison: case and whitespace matter.
-  if (confirmNewPassword !== undefined && confirmNewPassword !== newPassword) {
-    return refuse(fail("mismatch", { field: "confirmNewPassword" }));
+  // Every field checked and every problem kept, in the seed's order, as on the change form: the
+  // page shows them all at once, the first is the request's answer.
+  const problems: Failure<ResetPasswordFailureReason>[] = [];
+  if (newPassword === "") problems.push(fail("missing_fields", { field: "newPassword" }));
+  if (confirmNewPassword === "") problems.push(fail("missing_fields", { field: "confirmNewPassword" }));
+  const length = newPassword === "" ? null : checkPasswordLength(newPassword, rules);
+  if (length) problems.push({ ...length, field: "newPassword" });
+  // Exact comparison: case and whitespace matter. A confirmation of nothing is not a mismatch.
+  if (newPassword !== "" && confirmNewPassword && confirmNewPassword !== newPassword) {
+    problems.push(fail("mismatch", { field: "confirmNewPassword" }));
   }
   // The change's rules but one: whether the new password equals the current one is not checked,
   // since answering it would let whoever holds a link test guesses at the current password (which
   // its owner may use elsewhere) as often as they like.
-  const content = checkPasswordContent(newPassword, { limits: rules, username: user.username, email: user.email });
-  if (content) return refuse({ ...content, field: "newPassword" });
+  if (newPassword !== "" && !length) {
+    const content = checkPasswordContent(newPassword, { limits: rules, username: user.username, email: user.email });
+    if (content) problems.push({ ...content, field: "newPassword" });
+  }
+  const refused = failureOfFields(problems);
+  if (refused) return refuse(refused);
 
   if (deps.passwords.overloaded()) return refuse(busy());
   const passwordHash = await deps.passwords.hash(newPassword);

@@ -87,7 +87,9 @@ describe.each([
     const field = page.getByLabel("Username or email address");
     await field.fill("   ");
     await page.getByRole("button", { name: "Send reset link" }).click();
-    await page.getByRole("alert").getByText("Enter your username or email address.").waitFor();
+    // The summary links to the field; the message stands next to it.
+    await page.getByRole("alert").getByRole("link", { name: "Username or email address" }).waitFor();
+    await page.locator("#field-email_or_username-error").getByText("Enter your username or email address.").waitFor();
     await expect(field.getAttribute("aria-invalid")).resolves.toBe("true");
     await expect(field.getAttribute("aria-describedby")).resolves.toContain("field-email_or_username-error");
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("form-error");
@@ -110,7 +112,8 @@ describe.each([
     await page.getByLabel(/^New password/).fill(fresh);
     await page.getByLabel("Confirm new password").fill("not the same password");
     await page.getByRole("button", { name: "Reset password" }).click();
-    await page.getByRole("alert").getByText("Passwords do not match.").waitFor();
+    await page.getByRole("alert").getByRole("link", { name: "Confirm new password" }).waitFor();
+    await page.locator("#field-confirm_new_password-error").getByText("Passwords do not match.").waitFor();
     await expect(page.getByLabel("Confirm new password").getAttribute("aria-invalid")).resolves.toBe("true");
     expect(await page.content()).not.toContain(`value="${fresh}"`);
     await expectNoAxeViolations(page, javaScriptEnabled);
@@ -118,7 +121,7 @@ describe.each([
     await page.getByLabel(/^New password/).fill(fresh);
     await page.getByLabel("Confirm new password").fill(fresh);
     await page.getByRole("button", { name: "Reset password" }).click();
-    await page.waitForURL(`${server.url}/login?username=${username}`);
+    await page.waitForURL(`${server.url}/login`);
     await page.getByRole("status").getByText("Your password was reset and every device was signed out.", { exact: false }).waitFor();
     await expect(page.getByLabel("Username").inputValue()).resolves.toBe(username);
     expect((await elsewhere.request("/private/change-password")).status).toBe(302);
