@@ -133,11 +133,12 @@ async function attemptChange(
 
   const passwordHash = await deps.passwords.hash(newPassword);
   const plan = sessionPlan(rules, authority);
-  const fresh = plan.newSession ? deps.sessions.issue() : null;
+  const requester = authority.by === "owner" ? authority.requester : null;
+  // Only the owner's own device is ever given a new session; it records where it was started.
+  const fresh = plan.newSession && requester ? deps.sessions.issue(requester) : null;
   const changedAt = deps.now();
   const account = { id: user.id, username: user.username, email: user.email };
   const otherDevices = plan.endSessions === "all" ? "signed-out" : "kept";
-  const requester = authority.by === "owner" ? authority.requester : null;
   const notice = deps.notifier.passwordChanged({ user: account, at: changedAt, origin: requester, otherDevices });
   const swap = await deps.users.setPassword({
     userId: user.id,

@@ -246,10 +246,10 @@ describe("changePassword: races, decided by credential versions", () => {
     const before = await storedUser();
     // A login that read the user (hash and version) before the change, and stores its session after.
     expect(await change(valid)).toMatchObject({ ok: true });
-    const late = await deps.sessions.create(fixture.userId, before.credentialVersion);
+    const late = await deps.sessions.create(fixture.userId, before.credentialVersion, { ip: "127.0.0.1", userAgent: "test" });
     expect((await deps.sessions.validate(late.token)).valid).toBeNull();
     expect(await sessionIds()).toEqual([]);
-    const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion);
+    const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion, { ip: "127.0.0.1", userAgent: "test" });
     expect((await deps.sessions.validate(fresh.token)).valid?.user.id).toBe(fixture.userId);
   });
 });

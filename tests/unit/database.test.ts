@@ -31,6 +31,7 @@ describe.skipIf(backend !== "sqlite")("openDatabase (SQLite)", () => {
       { version: 4, name: "credential_version" },
       { version: 5, name: "rate_limit_keys" },
       { version: 6, name: "outbox_delivery" },
+      { version: 8, name: "session_devices" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -38,7 +39,7 @@ describe.skipIf(backend !== "sqlite")("openDatabase (SQLite)", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(6);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(7);
     again.close();
   });
 
