@@ -4,6 +4,7 @@ import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
 import type { PasswordLimits } from "./password-policy.js";
 import type { PasswordHasher } from "./passwords.js";
+import type { SessionHandles } from "./session-handles.js";
 import type { SessionService } from "./sessions.js";
 import type { Throttle } from "./throttle.js";
 
@@ -21,6 +22,7 @@ export type AuthRules = PasswordLimits & {
 export type AuthDependencies = {
   users: UserStore;
   sessions: SessionService;
+  sessionHandles: SessionHandles;
   devices: DeviceService;
   passwords: PasswordHasher;
   throttle: Throttle;

@@ -13,7 +13,8 @@ export type FieldName =
   | "confirmPassword"
   | "currentPassword"
   | "newPassword"
-  | "confirmNewPassword";
+  | "confirmNewPassword"
+  | "sessionId";
 
 type TrpcCode =
   | "UNAUTHORIZED"
@@ -91,6 +92,9 @@ export const failureCatalogue = {
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
       `Too many sign-up attempts from your network. Try again in ${waitText(retryAfterSeconds)}.`,
   },
+  // The list of signed-in devices: one answer for an id of another account's session, an ended one or a made-up one.
+  no_such_device: { status: 404, trpcCode: "NOT_FOUND", message: "That device is not signed in to your account." },
+  this_device: { ...invalid, message: 'That is the device you are using: sign out of it with "Sign out".' },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
 } as const satisfies Record<string, Entry<never> | Entry<{ min: number }> | Entry<{ max: number }> | Entry<{ retryAfterSeconds: number }> | Entry<{ username: string }> | Entry<{ detail: string }>>;

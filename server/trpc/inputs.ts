@@ -16,8 +16,12 @@ export const changePasswordInput = z.object({
   confirmNewPassword: z.string().optional(),
 });
 
+/** An id from `auth.sessions` (opaque: never a token). */
+export const signOutSessionInput = z.object({ sessionId: z.string().max(100) });
+
 /** The field names a client may find in `error.data.fieldErrors` and `error.data.field`. */
 export type InputField =
   | keyof z.input<typeof registerInput>
   | keyof z.input<typeof loginInput>
-  | keyof z.input<typeof changePasswordInput>;
+  | keyof z.input<typeof changePasswordInput>
+  | keyof z.input<typeof signOutSessionInput>;

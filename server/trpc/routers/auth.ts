@@ -3,10 +3,11 @@ import type { Failure } from "../../auth/failures.js";
 import { signIn } from "../../auth/login.js";
 import { register } from "../../auth/register.js";
 import { signOut } from "../../auth/sign-out.js";
+import { listSignedInDevices, signOutDevice, signOutOtherDevices } from "../../auth/signed-in-devices.js";
 import { afterChangeCookies, afterChangeLocation } from "../../http/after-change.js";
 import type { Context } from "../context.js";
 import { protectedProcedure, publicProcedure, router, toTRPCError } from "../init.js";
-import { changePasswordInput, loginInput, registerInput } from "../inputs.js";
+import { changePasswordInput, loginInput, registerInput, signOutSessionInput } from "../inputs.js";
 
 /**
  * Thin procedures: zod → the flow in server/auth → its value, or its failure through the one
@@ -60,6 +61,31 @@ export const authRouter = router({
       ctx.resHeaders.append("Set-Cookie", cookie);
     }
     return changeAnswer(ctx, result);
+  }),
+
+  /** The account's signed-in devices (live sessions), this one first and marked `current`; times in ISO 8601. */
+  sessions: protectedProcedure.query(async ({ ctx }) => {
+    const { devices } = await listSignedInDevices(ctx.services.auth, { session: ctx.auth.session });
+    return {
+      sessions: devices.map((device) => ({
+        ...device,
+        signedInAt: new Date(device.signedInAt).toISOString(),
+        lastSeenAt: device.lastSeenAt === null ? null : new Date(device.lastSeenAt).toISOString(),
+      })),
+    };
+  }),
+
+  /** Signs one other device out; `sessionId` is an id from `auth.sessions`. */
+  signOutSession: protectedProcedure.input(signOutSessionInput).mutation(async ({ ctx, input }) => {
+    const result = await signOutDevice(ctx.services.auth, { session: ctx.auth.session, id: input.sessionId, requester: ctx.requester });
+    if (!result.ok) return refuse(ctx, result);
+    return { signedOut: true as const, browser: result.device.browser, system: result.device.system };
+  }),
+
+  /** Signs out every device of the account but this one; `signedOut` counts the devices that were signed in. */
+  signOutOtherSessions: protectedProcedure.mutation(async ({ ctx }) => {
+    const result = await signOutOtherDevices(ctx.services.auth, { session: ctx.auth.session, requester: ctx.requester });
+    return { signedOut: result.signedOut };
   }),
 });
 
