@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { changePasswordFields } from "~/forms/change-password";
+import { changePasswordFields, signOutOtherDevicesField } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
 import { useFieldErrors } from "~/lib/use-field-errors";
 import { ErrorSummary } from "./ErrorSummary";
@@ -19,6 +19,11 @@ export type ChangePasswordFormProps = {
   formToken: string | null;
   /** The last failed attempt: its message and the field it concerns (never a password). */
   error?: { message: string; field: string | null } | null;
+  /**
+   * "Sign out of all other devices", when the app lets the owner choose (SIGN_OUT_OTHER_DEVICES_CHOICE),
+   * ticked or not to begin with; null or left out: no choice, the app's setting holds.
+   */
+  otherDevicesChoice?: { checked: boolean } | null;
 };
 
 /**
@@ -28,7 +33,7 @@ export type ChangePasswordFormProps = {
  * strength meter, a live match hint, and errors that clear as the user types.
  */
 export function ChangePasswordForm(props: ChangePasswordFormProps) {
-  const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error } = props;
+  const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error, otherDevicesChoice } = props;
   const onSubmit = useSingleSubmit();
   const { summary, errorFor, onEdit } = useFieldErrors(error, changePasswordFields);
 
@@ -62,6 +67,20 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
         errorFor={errorFor}
         onEdit={onEdit}
       />
+      {otherDevicesChoice ? (
+        <div className="field checkbox-field">
+          {/* Sent first, so an unticked box still answers "no"; a ticked one's "yes" comes last and wins. */}
+          <input type="hidden" name={signOutOtherDevicesField} value="no" />
+          <input
+            type="checkbox"
+            id="field-sign-out-other-devices"
+            name={signOutOtherDevicesField}
+            value="yes"
+            defaultChecked={otherDevicesChoice.checked}
+          />
+          <label htmlFor="field-sign-out-other-devices">Sign out of all other devices</label>
+        </div>
+      ) : null}
       <p className="hint">{afterChangeHint}</p>
       <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
     </Form>

@@ -16,6 +16,8 @@ export type AuthRules = PasswordLimits & {
   /** Whether a password change ends the account's other sessions (the seed's `session_table`). */
   invalidateSessions: boolean;
   afterPasswordChange: AfterPasswordChange;
+  /** Whether the owner may decide per change to sign out the other devices (or keep them), in place of `invalidateSessions`. */
+  signOutOtherDevicesChoice: boolean;
 };
 
 /** Everything the flows in server/auth work with, built once per app (server/services.ts). */

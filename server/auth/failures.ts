@@ -14,6 +14,7 @@ export type FieldName =
   | "currentPassword"
   | "newPassword"
   | "confirmNewPassword"
+  | "signOutOtherDevices"
   | "sessionId";
 
 type TrpcCode =

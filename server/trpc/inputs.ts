@@ -14,6 +14,11 @@ export const changePasswordInput = z.object({
   currentPassword: z.string(),
   newPassword: z.string(),
   confirmNewPassword: z.string().optional(),
+  /**
+   * Whether to sign out the account's other devices; heeded only when the app offers the choice
+   * (SIGN_OUT_OTHER_DEVICES_CHOICE), otherwise INVALIDATE_SESSIONS decides. The answer says what happened.
+   */
+  signOutOtherDevices: z.boolean().optional(),
 });
 
 /** An id from `auth.sessions` (opaque: never a token). */

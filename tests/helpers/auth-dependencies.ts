@@ -13,6 +13,7 @@ export const defaultRules: AuthRules = {
   readOnly: false,
   invalidateSessions: true,
   afterPasswordChange: "sign-in-again",
+  signOutOtherDevicesChoice: false,
   minPasswordLength: 12,
   maxPasswordLength: 128,
 };

@@ -50,11 +50,12 @@ export const authRouter = router({
   }),
 
   changePassword: protectedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
-    const { currentPassword, newPassword, confirmNewPassword } = input;
+    const { currentPassword, newPassword, confirmNewPassword, signOutOtherDevices } = input;
     const result = await changePassword(ctx.services.auth, {
       authority: { by: "owner", session: ctx.auth.session, currentPassword, requester: ctx.requester },
       newPassword,
       confirmNewPassword,
+      signOutOtherDevices,
     });
     if (!result.ok) return refuse(ctx, result);
     for (const cookie of afterChangeCookies(ctx.services.auth.sessions, result, ctx.auth.via)) {
