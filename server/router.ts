@@ -50,7 +50,7 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
   async function dispatch(request: Request, url: URL, connection: Requester, cspNonce: string): Promise<Response> {
     // Once per request; every door below is handed this answer and parses no header itself.
     const cookies = parseCookies(request.headers.get("cookie"));
-    const { auth, setCookie, hasSessionCookie, device, browser } = await authenticate(request, cookies, services.auth);
+    const { auth, setCookie, hasSessionCookie, sessionEnded, device, browser } = await authenticate(request, cookies, services.auth);
     const requester: Requester = { ...connection, device };
     const csrf = { origin: config.publicOrigin ?? url.origin, authenticatedByBearer: auth?.via === "bearer", hasSessionCookie };
     if (isCrossSiteRequest(request, csrf)) {
@@ -79,7 +79,7 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
     if (onChangePasswordPage && request.method === "POST" && isJson(request)) {
       return withQueuedHeaders(await changePasswordJson(request, { services, auth, requester, cookies, resHeaders }), resHeaders);
     }
-    const context = createLoadContext({ cookies, requester, auth, browser, resHeaders, cspNonce });
+    const context = createLoadContext({ cookies, requester, auth, sessionEnded, browser, resHeaders, cspNonce });
     const response = withQueuedHeaders(await remix(request, context), resHeaders);
     // Every page shows who is signed in, so none may be stored by a browser or proxy.
     if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");

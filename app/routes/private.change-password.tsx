@@ -11,7 +11,7 @@ const pagePath = "/private/change-password";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath));
+  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
   const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, signOutOtherDevicesChoice, invalidateSessions } = context.config;
   return json({
     // Offered only when configured; ticked to begin with when the app's own setting signs the others out.
@@ -29,7 +29,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const { loginUrl } = context.config;
-  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath));
+  // A form sent from a device whose session ended is not dropped silently: sign in, say why, come back.
+  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
 
   const form = await readForm(request);
   // The Origin check already stopped cross-site posts; the session-bound token is the second lock.

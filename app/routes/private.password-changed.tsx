@@ -11,7 +11,7 @@ const pagePath = "/private/password-changed";
 /** Where `stay-signed-in` lands. The message itself is the one-shot flash shown by root.tsx. */
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath));
+  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
   return json({ username: me.user.username });
 }
 

@@ -13,6 +13,11 @@ export type RequestAuthentication = {
   setCookie: string | null;
   /** The request carries a session cookie (valid or not): a browser's ambient credential. */
   hasSessionCookie: boolean;
+  /**
+   * The session cookie names a session that is no longer valid: signed out from another device,
+   * ended by a password change, or expired. The sign-in page says so.
+   */
+  sessionEnded: boolean;
   /** Its device cookie, when the signature holds: a browser that signed in to that account before. */
   device: KnownDevice | null;
   /**
@@ -48,11 +53,11 @@ export async function authenticate(
   if (authorization !== null && /^Bearer\b/i.test(authorization)) {
     const token = bearerPattern.exec(authorization)?.[1];
     const { valid } = token ? await sessions.validate(token) : { valid: null };
-    return { auth: valid ? { ...valid, via: "bearer" } : null, setCookie: null, ...seen };
+    return { auth: valid ? { ...valid, via: "bearer" } : null, setCookie: null, sessionEnded: false, ...seen };
   }
-  if (cookie === null) return { auth: null, setCookie: null, ...seen };
+  if (cookie === null) return { auth: null, setCookie: null, sessionEnded: false, ...seen };
   const { valid, cookie: setCookie } = await sessions.validate(cookie);
-  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, ...seen };
+  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, sessionEnded: valid === null, ...seen };
 }
 
 /**

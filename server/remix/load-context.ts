@@ -41,6 +41,11 @@ export type LoadContext = {
   trpc: Caller;
   call<T>(procedure: (trpc: Caller) => Promise<T>): Promise<CallResult<T>>;
   config: PageConfig;
+  /**
+   * The request's session cookie names a session that has ended (signed out from another device,
+   * a password change, expiry): a page sending it to sign in says why.
+   */
+  sessionEnded: boolean;
   /** The CSRF token the no-JavaScript forms carry, bound to this session; null when signed out. */
   formToken: string | null;
   /** Whether a submitted form token fits this session (always true when no cookie session is in play). */
@@ -62,6 +67,7 @@ export type LoadContextInput = {
   cookies: RequestCookies;
   requester: Requester;
   auth: Authentication | null;
+  sessionEnded: boolean;
   browser: boolean;
   resHeaders: Headers;
   cspNonce: string;
@@ -82,13 +88,14 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
   };
   const secureCookies = usesHttps(config);
   const logError = (error: unknown) => logUnexpectedError(logger, error);
-  return function createLoadContext({ cookies, requester, auth, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
+  return function createLoadContext({ cookies, requester, auth, sessionEnded, browser, resHeaders, cspNonce }: LoadContextInput): LoadContext {
     const trpc = createCaller({ services, requester, auth, browser, resHeaders });
     const cookieSession = auth?.via === "cookie" ? auth.session.id : null;
     return {
       trpc,
       config: pageConfig,
       cspNonce,
+      sessionEnded,
       logError,
       flash: createFlash(cookies, resHeaders, secureCookies),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
