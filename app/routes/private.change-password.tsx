@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields, readSignOutOtherDevices, signOutOtherDevicesField } from "~/forms/change-password";
 import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
@@ -63,10 +63,15 @@ export default function ChangePasswordPage() {
   // After a refused attempt the box stays as the person left it.
   const chosen = result && "signOutOtherDevices" in result ? result.signOutOtherDevices : undefined;
   return (
-    <ChangePasswordForm
-      {...page}
-      error={result ?? null}
-      otherDevicesChoice={otherDevicesChoice ? { checked: chosen ?? otherDevicesChoice.checked } : null}
-    />
+    <>
+      <ChangePasswordForm
+        {...page}
+        error={result ?? null}
+        otherDevicesChoice={otherDevicesChoice ? { checked: chosen ?? otherDevicesChoice.checked } : null}
+      />
+      <p className="page-links">
+        <Link to="/private/sessions">See the devices signed in to your account</Link>
+      </p>
+    </>
   );
 }

@@ -43,6 +43,17 @@ export function flashMessage(flash: Flash): string {
   return `Your password was changed. ${others}`;
 }
 
+/** After signing devices out on /private/sessions: one device, or every other one (how many). */
+const signedOutPattern = /^signed_out\.(one|others\.(\d{1,6}))$/;
+
+function signedOutMessage(value: string): string | null {
+  const match = signedOutPattern.exec(value);
+  if (!match) return null;
+  if (match[1] === "one") return "The device was signed out. It has to sign in again to use your account.";
+  const n = Number(match[2]);
+  return n === 0 ? "No other device was signed in." : `${n} other device${n === 1 ? " was" : "s were"} signed out.`;
+}
+
 export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure: boolean) {
   const attributes = `HttpOnly; Path=/; SameSite=Lax${secure ? "; Secure" : ""}`;
   return {
@@ -55,13 +66,18 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
       };
       resHeaders.append("Set-Cookie", `${cookieName}=${encode(flash)}; Max-Age=120; ${attributes}`);
     },
+    /** The confirmation after signing out one device (`"one"`) or every other one (how many were signed in). */
+    devicesSignedOut(signedOut: "one" | number): void {
+      const value = signedOut === "one" ? "signed_out.one" : `signed_out.others.${signedOut}`;
+      resHeaders.append("Set-Cookie", `${cookieName}=${value}; Max-Age=120; ${attributes}`);
+    },
     /** The waiting message, if any, as text; it is deleted with this response. */
     take(): string | null {
       const value = cookies.get(cookieName);
       if (value === undefined) return null;
       resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
       const flash = decode(value);
-      return flash ? flashMessage(flash) : null;
+      return flash ? flashMessage(flash) : signedOutMessage(value);
     },
   };
 }
