@@ -249,6 +249,42 @@ describe("signing out another device from the page", () => {
   });
 });
 
+describe("odd input", () => {
+  it("gets a clear 4xx, never a 500, and signs nobody out", async () => {
+    const { username, laptop } = await aliceOnTwoDevices();
+    const token = await laptop.formToken(pagePath);
+    const forms: [Record<string, string>, number][] = [
+      [{ csrf: token }, 422],
+      [{ csrf: token, intent: "sign-out" }, 422],
+      [{ csrf: token, intent: "nonsense", session: "x" }, 422],
+      [{ csrf: token, intent: "sign-out", session: "" }, 404],
+      [{ csrf: token, intent: "sign-out", session: "x".repeat(5000) }, 422],
+    ];
+    for (const [fields, status] of forms) {
+      const response = await laptop.postForm(pagePath, fields);
+      expect(response.status, JSON.stringify(fields).slice(0, 80)).toBe(status);
+      expect(await response.text()).not.toMatch(/\bat [^\n]*\.(ts|js):\d+|SQLITE_/);
+    }
+    for (const body of ["{", JSON.stringify({ intent: "sign-out-others", csrf: token }), "intent=sign-out-others"]) {
+      const response = await laptop.request(pagePath, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(response.status).toBe(403);
+    }
+    const url = `${server.url}/trpc`;
+    const { token: bearer } = await createClient({ url }).auth.login.mutate({ username, password });
+    for (const input of [{ sessionId: "x".repeat(101) }, { sessionId: 7 }, {}, null]) {
+      const response = await fetch(`${url}/auth.signOutSession`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+        body: JSON.stringify(input),
+      });
+      // tRPC's own answer to input that does not fit the schema.
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe("invalid_input");
+    }
+    expect(await sessionCount(username)).toBe(3);
+  });
+});
+
 describe("another account's sessions", () => {
   it("cannot be signed out through the page or tRPC, and the answer is the one for an id that never existed", async () => {
     const alice = await aliceOnTwoDevices();
