@@ -1,17 +1,8 @@
-/**
- * `<loginUrl>?redirectTo=<path>`, keeping the path readable (slashes unescaped). With
- * `sessionEnded` (the device's session ended: signed out elsewhere, a password change) the sign-in
- * page is also told to say why (`reason=session-ended`, a fixed message: the text is never in the URL).
- */
-export function loginRedirectUrl(loginUrl: string, returnTo: string, { sessionEnded = false }: { sessionEnded?: boolean } = {}): string {
+/** `<loginUrl>?redirectTo=<path>`, keeping the path readable (slashes unescaped). */
+export function loginRedirectUrl(loginUrl: string, returnTo: string): string {
   const separator = loginUrl.includes("?") ? "&" : "?";
-  const reason = sessionEnded ? `&${signInReasonParameter}=${sessionEndedReason}` : "";
-  return `${loginUrl}${separator}redirectTo=${encodeURIComponent(returnTo).replace(/%2F/g, "/")}${reason}`;
+  return `${loginUrl}${separator}redirectTo=${encodeURIComponent(returnTo).replace(/%2F/g, "/")}`;
 }
-
-export const signInReasonParameter = "reason";
-export const sessionEndedReason = "session-ended";
-export const sessionEndedMessage = "Your session ended (signed out from another device or after a password change). Please sign in again.";
 
 const sameSite = "http://same-site.invalid";
 

@@ -4,17 +4,13 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field } from "~/components/Field";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
-import { readForm, safeRedirect, sessionEndedMessage, sessionEndedReason, signInReasonParameter } from "~/lib/http";
+import { readForm, safeRedirect } from "~/lib/http";
 
 export const meta: MetaFunction = () => [{ title: "Sign in" }];
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { searchParams } = new URL(request.url);
-  const redirectTo = safeRedirect(searchParams.get("redirectTo"), "");
-  // Why this device is asked to sign in: sent here by a page (a form it was filling in included),
-  // or its own ended session presented right here. Only a fixed message, never text from the URL.
-  const sessionEnded = searchParams.get(signInReasonParameter) === sessionEndedReason || context.sessionEnded;
-  return json({ redirectTo, reason: sessionEnded ? sessionEndedMessage : null });
+export async function loader({ request }: LoaderFunctionArgs) {
+  const redirectTo = safeRedirect(new URL(request.url).searchParams.get("redirectTo"), "");
+  return json({ redirectTo });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -33,17 +29,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, reason } = useLoaderData<typeof loader>();
+  const { redirectTo } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const onSubmit = useSingleSubmit();
   return (
     <Form method="post" className="card" onSubmit={onSubmit}>
       <h1>Sign in</h1>
-      {reason && !failure ? (
-        <p className="sign-in-reason" role="status">
-          {reason}
-        </p>
-      ) : null}
       <ErrorSummary message={failure?.message} revision={failure} />
       <input type="hidden" name="redirectTo" value={redirectTo} />
       <Field

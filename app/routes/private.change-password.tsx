@@ -3,7 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields, readSignOutOtherDevices, signOutOtherDevicesField } from "~/forms/change-password";
-import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
+import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { redirectToSignIn } from "~/lib/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Change Password" }];
 
@@ -11,7 +12,7 @@ const pagePath = "/private/change-password";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
+  if (!me) throw redirectToSignIn(context, pagePath);
   const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, signOutOtherDevicesChoice, invalidateSessions } = context.config;
   return json({
     // Offered only when configured; ticked to begin with when the app's own setting signs the others out.
@@ -28,9 +29,8 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 /** Form POST (JavaScript on or off). JSON bodies never get here: server/http/change-password-json.ts answers them. */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { loginUrl } = context.config;
-  // A form sent from a device whose session ended is not dropped silently: sign in, say why, come back.
-  if (!(await context.trpc.auth.me())) throw redirect(loginRedirectUrl(loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
+  const me = await context.trpc.auth.me();
+  if (!me) throw redirectToSignIn(context, pagePath, { formSent: true });
 
   const form = await readForm(request);
   // The Origin check already stopped cross-site posts; the session-bound token is the second lock.
@@ -49,9 +49,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(result.data.redirectTo, 303);
   }
   const { failure } = result;
-  // The session or the account ended meanwhile (signed out elsewhere): back to the login page.
+  // The session or the account ended meanwhile (signed out elsewhere): to the sign-in page, which says so.
   if (failure.reason === "not_signed_in" || failure.reason === "unknown_user") {
-    throw redirect(loginRedirectUrl(loginUrl, pagePath));
+    throw redirectToSignIn(context, pagePath, { formSent: true });
   }
   // Only the message, which field it concerns and the choice made: no password goes back into the page.
   return json({ message: failure.message, field: failure.field ?? null, signOutOtherDevices: choice.value }, result.status);

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
-import { loginRedirectUrl } from "~/lib/http";
+import { redirectToSignIn } from "~/lib/sign-in.server";
 import type { loader as rootLoader } from "~/root";
 
 export const meta: MetaFunction = () => [{ title: "Password changed" }];
@@ -11,7 +11,7 @@ const pagePath = "/private/password-changed";
 /** Where `stay-signed-in` lands. The message itself is the one-shot flash shown by root.tsx. */
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
+  if (!me) throw redirectToSignIn(context, pagePath);
   return json({ username: me.user.username });
 }
 

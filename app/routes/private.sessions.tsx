@@ -3,7 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ErrorSummary } from "~/components/ErrorSummary";
 import { useSingleSubmit } from "~/components/SubmitButton";
-import { formExpiredMessage, formTokenField, loginRedirectUrl, readForm } from "~/lib/http";
+import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { redirectToSignIn } from "~/lib/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Signed-in devices — Change Password Demo" }];
 
@@ -13,7 +14,7 @@ const sessionField = "session";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
-  if (!me) throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
+  if (!me) throw redirectToSignIn(context, pagePath);
   const { sessions } = await context.trpc.auth.sessions();
   return json({ username: me.user.username, devices: sessions, formToken: context.formToken });
 }
@@ -24,9 +25,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   // A device signed out meanwhile is sent to sign in, told why, and brought back here.
-  if (!(await context.trpc.auth.me())) {
-    throw redirect(loginRedirectUrl(context.config.loginUrl, pagePath, { sessionEnded: context.sessionEnded }));
-  }
+  if (!(await context.trpc.auth.me())) throw redirectToSignIn(context, pagePath, { formSent: true });
   const form = await readForm(request);
   if (!context.checkFormToken(form.get(formTokenField))) return json({ message: formExpiredMessage }, 403);
 

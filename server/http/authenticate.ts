@@ -14,8 +14,8 @@ export type RequestAuthentication = {
   /** The request carries a session cookie (valid or not): a browser's ambient credential. */
   hasSessionCookie: boolean;
   /**
-   * The session cookie names a session that is no longer valid: signed out from another device,
-   * ended by a password change, or expired. The sign-in page says so.
+   * It carries a session cookie (and no bearer token) that no longer signs anyone in: the session
+   * ended while the browser held it, as when a password change on another device signed it out.
    */
   sessionEnded: boolean;
   /** Its device cookie, when the signature holds: a browser that signed in to that account before. */
@@ -57,7 +57,7 @@ export async function authenticate(
   }
   if (cookie === null) return { auth: null, setCookie: null, sessionEnded: false, ...seen };
   const { valid, cookie: setCookie } = await sessions.validate(cookie);
-  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, sessionEnded: valid === null, ...seen };
+  return { auth: valid ? { ...valid, via: "cookie" } : null, setCookie: setCookie ?? null, sessionEnded: !valid, ...seen };
 }
 
 /**

@@ -54,8 +54,42 @@ function signedOutMessage(value: string): string | null {
   return n === 0 ? "No other device was signed in." : `${n} other device${n === 1 ? " was" : "s were"} signed out.`;
 }
 
-export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure: boolean) {
+/**
+ * For the sign-in page a signed-out visitor is sent to: its session ended while it held the cookie
+ * (`ended`), and/or the form it sent was refused for want of a session (`refused`).
+ */
+const signInFirstPattern = /^sign_in_first\.(ended|none)\.(refused|none)$/;
+
+function signInFirstMessage({ sessionEnded, formRefused }: { sessionEnded: boolean; formRefused: boolean }): string | null {
+  // Why is not recorded (the row is gone): the message names the causes this app has, without picking one.
+  const ended = "Your session ended (signed out from another device or after a password change).";
+  if (sessionEnded) return formRefused ? `${ended} Nothing was changed: sign in again, then send the form again.` : `${ended} Please sign in again.`;
+  return formRefused ? "You are signed out, so nothing was changed. Sign in, then send the form again." : null;
+}
+
+function messageOf(value: string): string | null {
+  const flash = decode(value);
+  if (flash) return flashMessage(flash);
+  const signInFirst = signInFirstPattern.exec(value);
+  if (signInFirst) return signInFirstMessage({ sessionEnded: signInFirst[1] === "ended", formRefused: signInFirst[2] === "refused" });
+  return signedOutMessage(value);
+}
+
+/**
+ * `sessionEnded`: this request carried a session cookie that no longer signs anyone in (its blank
+ * replacement goes out with this response). A page shown for it says so at once; a redirect to the
+ * sign-in page carries the reason there (`signInFirst`).
+ */
+export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure: boolean, { sessionEnded = false } = {}) {
   const attributes = `HttpOnly; Path=/; SameSite=Lax${secure ? "; Secure" : ""}`;
+  // Several loaders of one request may read it (they run at once); it is read and deleted once. A
+  // message set by this request is never deleted by it, whichever runs first.
+  let set = false;
+  let taken: { message: string | null } | undefined;
+  const put = (value: string) => {
+    set = true;
+    resHeaders.append("Set-Cookie", `${cookieName}=${value}; Max-Age=120; ${attributes}`);
+  };
   return {
     /** The message for the page a password change redirects to, from what the change did. */
     passwordChanged(result: { signedOut: boolean; otherDevices: "signed-out" | "kept"; otherSessionsEnded: number }): void {
@@ -64,20 +98,24 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
         thisDevice: result.signedOut ? "signed-out" : "stayed",
         others: result.otherDevices === "kept" ? "kept" : result.otherSessionsEnded,
       };
-      resHeaders.append("Set-Cookie", `${cookieName}=${encode(flash)}; Max-Age=120; ${attributes}`);
+      put(encode(flash));
     },
     /** The confirmation after signing out one device (`"one"`) or every other one (how many were signed in). */
     devicesSignedOut(signedOut: "one" | number): void {
-      const value = signedOut === "one" ? "signed_out.one" : `signed_out.others.${signedOut}`;
-      resHeaders.append("Set-Cookie", `${cookieName}=${value}; Max-Age=120; ${attributes}`);
+      put(signedOut === "one" ? "signed_out.one" : `signed_out.others.${signedOut}`);
+    },
+    /** For the sign-in page a signed-out visitor is sent to: why, when there is something to say. */
+    signInFirst({ formRefused }: { formRefused: boolean }): void {
+      if (sessionEnded || formRefused) put(`sign_in_first.${sessionEnded ? "ended" : "none"}.${formRefused ? "refused" : "none"}`);
     },
     /** The waiting message, if any, as text; it is deleted with this response. */
     take(): string | null {
+      if (taken) return taken.message;
       const value = cookies.get(cookieName);
-      if (value === undefined) return null;
-      resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
-      const flash = decode(value);
-      return flash ? flashMessage(flash) : signedOutMessage(value);
+      if (value !== undefined && !set) resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
+      const waiting = value === undefined ? null : messageOf(value);
+      taken = { message: waiting ?? (sessionEnded ? signInFirstMessage({ sessionEnded, formRefused: false }) : null) };
+      return taken.message;
     },
   };
 }

@@ -41,18 +41,13 @@ export type LoadContext = {
   trpc: Caller;
   call<T>(procedure: (trpc: Caller) => Promise<T>): Promise<CallResult<T>>;
   config: PageConfig;
-  /**
-   * The request's session cookie names a session that has ended (signed out from another device,
-   * a password change, expiry): a page sending it to sign in says why.
-   */
-  sessionEnded: boolean;
   /** The CSRF token the no-JavaScript forms carry, bound to this session; null when signed out. */
   formToken: string | null;
   /** Whether a submitted form token fits this session (always true when no cookie session is in play). */
   checkFormToken(value: unknown): boolean;
   /** This response's CSP nonce, for Remix's inline scripts and our inline styles. */
   cspNonce: string;
-  /** One-shot messages across a redirect (works without JavaScript). */
+  /** One-shot messages across a redirect (works without JavaScript), and why a session ended. */
   flash: FlashStore;
   /** Logs an error nobody expected through the app's logger: one JSON line, like every other log. */
   logError(error: unknown): void;
@@ -67,6 +62,7 @@ export type LoadContextInput = {
   cookies: RequestCookies;
   requester: Requester;
   auth: Authentication | null;
+  /** The session cookie sent no longer signs anyone in (server/http/authenticate.ts). */
   sessionEnded: boolean;
   browser: boolean;
   resHeaders: Headers;
@@ -95,9 +91,8 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
       trpc,
       config: pageConfig,
       cspNonce,
-      sessionEnded,
       logError,
-      flash: createFlash(cookies, resHeaders, secureCookies),
+      flash: createFlash(cookies, resHeaders, secureCookies, { sessionEnded }),
       formToken: cookieSession ? services.formTokens.issue(cookieSession) : null,
       checkFormToken: (value) => cookieSession === null || services.formTokens.verify(cookieSession, value),
       async call(procedure) {

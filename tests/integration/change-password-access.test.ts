@@ -27,10 +27,11 @@ describe("signed out", () => {
     expect(response.headers.get("location")).toBe("/login?redirectTo=/private/change-password");
   });
 
-  it("a form POST redirects to the login URL too", async () => {
+  it("a form POST redirects to the login URL too (303: back with GET), saying why there", async () => {
     const response = await new Device(server.url).postForm(path, good);
-    expect(response.status).toBe(302);
+    expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login?redirectTo=/private/change-password");
+    expect(response.headers.getSetCookie()).toEqual(["flash=sign_in_first.none.refused; Max-Age=120; HttpOnly; Path=/; SameSite=Lax"]);
   });
 
   it("a JSON POST gets 401 with a detail", async () => {
@@ -51,7 +52,10 @@ describe("signed out", () => {
     device.cookies.set("session", "forged-session-id");
     const response = await device.request(path);
     expect(response.status).toBe(302);
-    expect(response.headers.getSetCookie()).toEqual(["session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax"]);
+    expect(response.headers.getSetCookie()).toEqual([
+      "session=; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+      "flash=sign_in_first.ended.none; Max-Age=120; HttpOnly; Path=/; SameSite=Lax",
+    ]);
   });
 });
 

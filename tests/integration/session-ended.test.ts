@@ -5,14 +5,15 @@ import { startServer, type TestServer } from "../helpers/server.js";
 
 /**
  * A device whose session ended elsewhere (here: a password change on another device) is told why
- * on the sign-in page, and a form it was filling in is not dropped silently: it is sent to sign
- * in, with the reason, and back to the form afterwards.
+ * on the sign-in page, and a form it was sending is not dropped silently: it is sent to sign in,
+ * told that nothing was changed, and brought back to the form afterwards.
  */
 
 const password = "original password 1";
 const fresh = "a brand new password";
 const changePath = "/private/change-password";
 const sessionEnded = "Your session ended (signed out from another device or after a password change). Please sign in again.";
+const formRefused = "Your session ended (signed out from another device or after a password change). Nothing was changed: sign in again, then send the form again.";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -24,11 +25,11 @@ function decodeEntities(text: string): string {
   return text.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
-/** The sign-in page's reason, or null. */
-async function reasonOn(device: Device, path: string): Promise<string | null> {
+/** The one-shot message on a page, or null. */
+async function messageOn(device: Device, path: string): Promise<string | null> {
   const response = await device.request(path);
   expect(response.status).toBe(200);
-  const match = /<p class="sign-in-reason" role="status">([^<]*)<\/p>/.exec(await response.text());
+  const match = /<p class="flash" role="status">([^<]*)<\/p>/.exec(await response.text());
   return match ? decodeEntities(match[1]!) : null;
 }
 
@@ -45,22 +46,24 @@ async function signedOutByAChange() {
 }
 
 describe("a device whose session ended", () => {
-  it("is sent from a private page to sign in, told why, and the page to come back to is kept", async () => {
+  it("is sent from a private page to sign in, told why there, and the page to come back to is kept", async () => {
     const { other } = await signedOutByAChange();
     const response = await other.request(changePath);
     expect(response.status).toBe(302);
-    expect(response.headers.get("location")).toBe(`/login?redirectTo=${changePath}&reason=session-ended`);
+    expect(response.headers.get("location")).toBe(`/login?redirectTo=${changePath}`);
     // The dead cookie is cleared with the same answer.
     expect(other.cookies.has("session")).toBe(false);
-    expect(await reasonOn(other, response.headers.get("location")!)).toBe(sessionEnded);
+    expect(await messageOn(other, response.headers.get("location")!)).toBe(sessionEnded);
+    // Once.
+    expect(await messageOn(other, response.headers.get("location")!)).toBeNull();
   });
 
-  it("sending the form it was filling in: to sign in with the reason, then back to the form; nothing changed", async () => {
+  it("sending the form it was filling in: to sign in, told nothing was changed, then back to the form", async () => {
     const { username, other, token } = await signedOutByAChange();
     const sent = await other.postForm(changePath, { csrf: token, current_password: fresh, new_password: "yet another password", confirm_new_password: "yet another password" });
-    expect(sent.status).toBe(302);
-    expect(sent.headers.get("location")).toBe(`/login?redirectTo=${changePath}&reason=session-ended`);
-    expect(await reasonOn(other, sent.headers.get("location")!)).toBe(sessionEnded);
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get("location")).toBe(`/login?redirectTo=${changePath}`);
+    expect(await messageOn(other, sent.headers.get("location")!)).toBe(formRefused);
 
     const again = await other.postForm("/login", { username, password: fresh, redirectTo: changePath });
     expect(again.status).toBe(303);
@@ -70,18 +73,19 @@ describe("a device whose session ended", () => {
     expect((await signIn(new Device(server.url), { username, password: fresh })).status).toBe(303);
   });
 
-  it("opening the sign-in page itself with the ended session's cookie sees the reason too", async () => {
+  it("on a page that needs no session, is told at once", async () => {
     const { other } = await signedOutByAChange();
-    expect(await reasonOn(other, "/login")).toBe(sessionEnded);
-    // Once: the cookie is gone now.
-    expect(await reasonOn(other, "/login")).toBeNull();
+    expect(await messageOn(other, "/")).toBe(sessionEnded);
+    expect(await messageOn(other, "/")).toBeNull();
   });
 
-  it("a visitor who was never signed in is given no reason, and the reason's text never comes from the URL", async () => {
+  it("a visitor who was never signed in is told nothing, unless a form of theirs was refused", async () => {
     const visitor = new Device(server.url);
     const response = await visitor.request(changePath);
     expect(response.headers.get("location")).toBe(`/login?redirectTo=${changePath}`);
-    expect(await reasonOn(visitor, response.headers.get("location")!)).toBeNull();
-    expect(await reasonOn(visitor, "/login?reason=You%20were%20hacked")).toBeNull();
+    expect(await messageOn(visitor, response.headers.get("location")!)).toBeNull();
+    const sent = await visitor.postForm(changePath, { current_password: password, new_password: fresh, confirm_new_password: fresh });
+    expect(sent.status).toBe(303);
+    expect(await messageOn(visitor, sent.headers.get("location")!)).toBe("You are signed out, so nothing was changed. Sign in, then send the form again.");
   });
 });

@@ -18,6 +18,7 @@ const firefoxOnLinux = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101
 const chromeOnWindows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const safariOnIos = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const sessionEnded = "Your session ended (signed out from another device or after a password change). Please sign in again.";
+const formRefused = "Your session ended (signed out from another device or after a password change). Nothing was changed: sign in again, then send the form again.";
 
 /** A browser: a Device that sends its own User-Agent and, with the server's trustProxy, plays a client address. */
 class Browser extends Device {
@@ -107,15 +108,15 @@ async function sessionCount(username: string): Promise<number> {
   return (await sql.value<number>(`SELECT count(*) FROM session WHERE user_id = (SELECT id FROM "user" WHERE username = ?)`, username)) ?? 0;
 }
 
-/** A signed-out device's next page: the sign-in page, with the reason, and back to where it was. */
+/** A signed-out device's next page: the sign-in page, saying why, and back to where it was. */
 async function expectSentToSignIn(browser: Device, from: string) {
   const answer = await page(browser, from);
   expect(answer.status).toBe(302);
-  expect(answer.location).toBe(`/login?redirectTo=${from}&reason=session-ended`);
+  expect(answer.location).toBe(`/login?redirectTo=${from}`);
   expect(browser.cookies.has("session")).toBe(false);
   const signIn = await page(browser, answer.location!);
   expect(signIn.status).toBe(200);
-  expect(textOf(signIn.html)).toContain(sessionEnded);
+  expect(flashOf(signIn.html)).toBe(sessionEnded);
   expect(signIn.html).toContain(`name="redirectTo" value="${from}"`);
 }
 
@@ -153,7 +154,7 @@ describe("the list of signed-in devices", () => {
     const answer = await page(new Device(server.url));
     expect(answer.status).toBe(302);
     expect(answer.location).toBe(`/login?redirectTo=${pagePath}`);
-    expect(textOf((await page(new Device(server.url), answer.location!)).html)).not.toContain(sessionEnded);
+    expect(flashOf((await page(new Device(server.url), answer.location!)).html)).toBeNull();
   });
 });
 
@@ -195,10 +196,10 @@ describe("signing out another device from the page", () => {
       new_password: fresh,
       confirm_new_password: fresh,
     });
-    expect(sent.status).toBe(302);
-    expect(sent.headers.get("location")).toBe("/login?redirectTo=/private/change-password&reason=session-ended");
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get("location")).toBe("/login?redirectTo=/private/change-password");
     const signIn = await page(office, sent.headers.get("location")!);
-    expect(textOf(signIn.html)).toContain(sessionEnded);
+    expect(flashOf(signIn.html)).toBe(formRefused);
 
     // Signing in again leads back to the form; the password did not change.
     const again = await office.postForm("/login", { username, password, redirectTo: "/private/change-password" });
@@ -212,8 +213,9 @@ describe("signing out another device from the page", () => {
     const token = await office.formToken(pagePath);
     expect((await laptop.submitForm(pagePath, { intent: "sign-out-others" })).status).toBe(303);
     const sent = await office.postForm(pagePath, { csrf: token, intent: "sign-out-others" });
-    expect(sent.status).toBe(302);
-    expect(sent.headers.get("location")).toBe(`/login?redirectTo=${pagePath}&reason=session-ended`);
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get("location")).toBe(`/login?redirectTo=${pagePath}`);
+    expect(flashOf((await page(office, sent.headers.get("location")!)).html)).toBe(formRefused);
     // The laptop was not signed out by the stale form.
     expect((await page(laptop)).status).toBe(200);
   });
