@@ -44,10 +44,10 @@ export function flashMessage(flash: Flash): string {
 }
 
 /** After signing devices out on /private/sessions: one device, or every other one (how many). */
-const signedOutPattern = /^signed_out\.(one|others\.(\d{1,6}))$/;
+const devicesSignedOutPattern = /^devices_signed_out\.(one|others\.(\d{1,6}))$/;
 
-function signedOutMessage(value: string): string | null {
-  const match = signedOutPattern.exec(value);
+function devicesSignedOutMessage(value: string): string | null {
+  const match = devicesSignedOutPattern.exec(value);
   if (!match) return null;
   if (match[1] === "one") return "The device was signed out. It has to sign in again to use your account.";
   const n = Number(match[2]);
@@ -72,7 +72,7 @@ function messageOf(value: string): string | null {
   if (flash) return flashMessage(flash);
   const signInFirst = signInFirstPattern.exec(value);
   if (signInFirst) return signInFirstMessage({ sessionEnded: signInFirst[1] === "ended", formRefused: signInFirst[2] === "refused" });
-  return signedOutMessage(value);
+  return devicesSignedOutMessage(value);
 }
 
 /**
@@ -102,7 +102,7 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
     },
     /** The confirmation after signing out one device (`"one"`) or every other one (how many were signed in). */
     devicesSignedOut(signedOut: "one" | number): void {
-      put(signedOut === "one" ? "signed_out.one" : `signed_out.others.${signedOut}`);
+      put(signedOut === "one" ? "devices_signed_out.one" : `devices_signed_out.others.${signedOut}`);
     },
     /** For the sign-in page a signed-out visitor is sent to: why, when there is something to say. */
     signInFirst({ formRefused }: { formRefused: boolean }): void {
