@@ -26,7 +26,7 @@ const tables = [
   { name: "user", columns: ["id", "username", "email", "password_hash", "created_at", "password_changed_at", "credential_version"] },
   {
     name: "session",
-    columns: ["id", "expires_at", "user_id", "created_at", "credential_version"],
+    columns: ["id", "expires_at", "user_id", "created_at", "credential_version", "user_agent", "ip", "last_seen_at"],
     where: "expires_at > unixepoch()",
     // Lucia's SQLite adapter keeps seconds; its PostgreSQL adapter a timestamptz.
     convert: { expires_at: (seconds) => new Date((seconds as number) * 1000) },

@@ -55,7 +55,7 @@ export type SetPasswordInput = {
   /** The session of the device making the change, if any: "own" ends just this one. */
   ownSessionId: string | null;
   /** A session to start in the same transaction (the device that made the change stays signed in). */
-  newSession?: { id: string; expiresAt: Date };
+  newSession?: { id: string; expiresAt: Date } & SessionDevice;
   /** The notice to the owner, written in the same transaction (a transactional outbox). */
   notice?: OutboxMessage;
   /**
@@ -105,15 +105,55 @@ export type SessionWithUser = {
   email: string;
   /** Whether the session was started with the user's current credentials (false once they changed). */
   current: boolean;
+  /** When a request last used it (milliseconds), as last written; null for sessions from before it was kept. */
+  lastSeenAt: number | null;
 };
 
-export type SessionRow = { id: string; userId: string; expiresAt: Date; createdAt: number; credentialVersion: number };
+/**
+ * Where a session was started from, for the account's list of signed-in devices: the User-Agent
+ * header as sent (the client's free text: shown only through a fixed list of names) and the IP
+ * address. Null for sessions started before they were kept, and for programs that send no header.
+ */
+export type SessionDevice = { userAgent?: string | null; ip?: string | null };
+
+export type SessionRow = SessionDevice & {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  createdAt: number;
+  credentialVersion: number;
+  lastSeenAt?: number | null;
+};
+
+/** A live session of an account (current credentials, not expired): one signed-in device. */
+export type LiveSession = {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  userAgent: string | null;
+  ip: string | null;
+  expiresAt: Date;
+};
 
 export type SessionStore = {
   /** One indexed lookup: the session's primary key, then its user. The one place that decides whether credentials are current. */
   findWithUser(id: string): Promise<SessionWithUser | undefined>;
   /** Writes a session row directly (seeding, copying between databases); Lucia writes its own. */
   insert(session: SessionRow & { userId: string }): Promise<void>;
+  /** The user's live sessions (started under the current credential version, not expired at `now`), last seen first. */
+  listLive(userId: string, now: Date): Promise<LiveSession[]>;
+  /** Deletes one session, only if it is the user's; whether it was. */
+  deleteOwned(userId: string, id: string): Promise<boolean>;
+  /**
+   * Deletes every session of the user but `keepId` (void and expired ones too); returns how many
+   * of those were live at `now`, the devices a person would count.
+   */
+  deleteOthers(userId: string, keepId: string, now: Date): Promise<number>;
+  /**
+   * Records that the session was used at `at`, only if its last record is older than `staleBefore`
+   * (or missing): at most one write per session per window. Whether it wrote.
+   */
+  touch(id: string, at: number, staleBefore: number): Promise<boolean>;
 };
 
 /** An outbox row claimed for delivery. */

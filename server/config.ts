@@ -96,6 +96,11 @@ export const configSchema = z
       .refine((url) => !isOwnPath(url), "is the path of another page of this app; choose a free one such as /signin")
       .default("/login"),
     invalidateSessions: z.boolean().default(true),
+    /**
+     * Offer "Sign out of all other devices" on the change form (GitHub's way), so the owner decides
+     * per change; its default is `invalidateSessions`. Off: `invalidateSessions` alone decides.
+     */
+    signOutOtherDevicesChoice: z.boolean().default(false),
     sessionCookieName: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
@@ -233,6 +238,7 @@ const environment: { [K in OptionName]-?: [name: string, parse: (text: string) =
   publicOrigin: ["PUBLIC_ORIGIN", String],
   loginUrl: ["LOGIN_URL", String],
   invalidateSessions: ["INVALIDATE_SESSIONS", toBoolean],
+  signOutOtherDevicesChoice: ["SIGN_OUT_OTHER_DEVICES_CHOICE", toBoolean],
   sessionCookieName: ["SESSION_COOKIE_NAME", String],
   deviceCookieName: ["DEVICE_COOKIE_NAME", String],
   readOnly: ["READ_ONLY", toBoolean],

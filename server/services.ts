@@ -5,6 +5,7 @@ import { createDeviceService } from "./auth/devices.js";
 import { createAuthEvents } from "./auth/events.js";
 import { createFormTokens } from "./auth/form-token.js";
 import { createPasswordHasher, type PasswordHasher } from "./auth/passwords.js";
+import { createSessionHandles } from "./auth/session-handles.js";
 import { createSessionService } from "./auth/sessions.js";
 import { createThrottle } from "./auth/throttle.js";
 import { usesHttps, type Config } from "./config.js";
@@ -39,6 +40,7 @@ export async function createServices(store: Store, config: Config, logger: Logge
     users: store.users,
     passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: config.sessionCookieName, secure: usesHttps(config) }),
+    sessionHandles: createSessionHandles(secret),
     devices: createDeviceService({ secret, cookieName: config.deviceCookieName, secure: usesHttps(config) }),
     passwords: overrides.passwordHasher ?? createPasswordHasher({ concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit }),
     throttle: createThrottle(

@@ -1,5 +1,5 @@
 import { Form, Link } from "@remix-run/react";
-import { changePasswordFields } from "~/forms/change-password";
+import { changePasswordFields, signOutOtherDevicesField } from "~/forms/change-password";
 import { formTokenField } from "~/lib/http";
 import { useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-field-errors";
 import { ErrorSummary } from "./ErrorSummary";
@@ -23,6 +23,11 @@ export type ChangePasswordFormProps = {
    * several fields were wrong, each one's message in `fieldErrors`.
    */
   error?: FormFailure | null;
+  /**
+   * "Sign out of all other devices", when the app lets the owner choose (SIGN_OUT_OTHER_DEVICES_CHOICE),
+   * ticked or not to begin with; null or left out: no choice, the app's setting holds.
+   */
+  otherDevicesChoice?: { checked: boolean } | null;
 };
 
 const labels = { current: "Current password", password: "New password", confirmation: "Confirm new password" };
@@ -42,7 +47,7 @@ const fields: FormFields = [
  * shows its message next to it, once; the summary at the top links to them.
  */
 export function ChangePasswordForm(props: ChangePasswordFormProps) {
-  const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error } = props;
+  const { username, email, minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, formToken, error, otherDevicesChoice } = props;
   const onSubmit = useSingleSubmit();
   const { summary, errorFor, onEdit } = useFieldErrors(error, fields);
 
@@ -78,6 +83,20 @@ export function ChangePasswordForm(props: ChangePasswordFormProps) {
           errorFor={errorFor}
           onEdit={onEdit}
         />
+        {otherDevicesChoice ? (
+          <div className="field checkbox-field">
+            {/* Sent first, so an unticked box still answers "no"; a ticked one's "yes" comes last and wins. */}
+            <input type="hidden" name={signOutOtherDevicesField} value="no" />
+            <input
+              type="checkbox"
+              id="field-sign-out-other-devices"
+              name={signOutOtherDevicesField}
+              value="yes"
+              defaultChecked={otherDevicesChoice.checked}
+            />
+            <label htmlFor="field-sign-out-other-devices">Sign out of all other devices</label>
+          </div>
+        ) : null}
         <p className="hint">{afterChangeHint}</p>
         <SubmitButton pendingText="Changing password…">Change password</SubmitButton>
       </fieldset>

@@ -35,3 +35,20 @@ export function readChangePasswordFields(get: (name: string) => unknown): Fields
   }
   return { ok: true, input: input as ChangePasswordFormInput };
 }
+
+/**
+ * "Sign out of all other devices", offered when the app lets the owner choose
+ * (SIGN_OUT_OTHER_DEVICES_CHOICE). The form sends a hidden "no" and, after it, the checkbox's
+ * "yes" when ticked, so the last value is the answer and an unticked box still says "no"; the
+ * JSON door takes a boolean. Left out entirely: no choice made, the app's default holds.
+ */
+export const signOutOtherDevicesField = "sign_out_other_devices";
+
+export type ChoiceResult = { ok: true; value: boolean | undefined } | { ok: false; message: string };
+
+export function readSignOutOtherDevices(value: unknown): ChoiceResult {
+  if (value === undefined || value === null) return { ok: true, value: undefined };
+  if (value === true || value === "yes") return { ok: true, value: true };
+  if (value === false || value === "no") return { ok: true, value: false };
+  return { ok: false, message: `Form is invalid. ${signOutOtherDevicesField} must be yes or no (true or false in JSON).` };
+}

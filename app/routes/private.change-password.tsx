@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
-import { readChangePasswordFields } from "~/forms/change-password";
+import { readChangePasswordFields, readSignOutOtherDevices, signOutOtherDevicesField } from "~/forms/change-password";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
 import { redirectToSignIn } from "~/lib/sign-in.server";
 import { pageMeta } from "~/lib/site";
@@ -15,8 +15,10 @@ const pagePath = "/private/change-password";
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   if (!me) throw redirectToSignIn(context, pagePath);
-  const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint } = context.config;
+  const { minPasswordLength, maxPasswordLength, readOnly, afterChangeHint, signOutOtherDevicesChoice, invalidateSessions } = context.config;
   return json({
+    // Offered only when configured; ticked to begin with when the app's own setting signs the others out.
+    otherDevicesChoice: signOutOtherDevicesChoice ? { checked: invalidateSessions } : null,
     username: me.user.username,
     email: me.user.email,
     minPasswordLength,
@@ -39,8 +41,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const fields = readChangePasswordFields((name) => form.get(name));
   if (!fields.ok) return json({ message: fields.message, field: null }, 422);
+  // The checkbox's "yes" follows its hidden "no": the last value is the answer.
+  const choice = readSignOutOtherDevices(form.getAll(signOutOtherDevicesField).at(-1));
+  if (!choice.ok) return json({ message: choice.message, field: null }, 422);
 
-  const result = await context.call((trpc) => trpc.auth.changePassword(fields.input));
+  const result = await context.call((trpc) => trpc.auth.changePassword({ ...fields.input, signOutOtherDevices: choice.value }));
   if (result.ok) {
     context.flash.passwordChanged({ ...result.data, username: me.user.username });
     return redirect(result.data.redirectTo, 303);
@@ -50,15 +55,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (failure.reason === "not_signed_in" || failure.reason === "unknown_user") {
     throw redirectToSignIn(context, pagePath, { formSent: true });
   }
-  // The messages and the fields they concern, every wrong one: no password goes back into the page.
+  // The messages, the fields they concern (every wrong one) and the choice made: no password goes back into the page.
   const fieldErrors = (failure.fieldFailures ?? []).map(({ field, message }) => ({ field, message }));
-  return json({ message: failure.message, field: failure.field ?? null, fieldErrors }, result.status);
+  return json({ message: failure.message, field: failure.field ?? null, fieldErrors, signOutOtherDevices: choice.value }, result.status);
 }
 
 export default function ChangePasswordPage() {
-  const page = useLoaderData<typeof loader>();
+  const { otherDevicesChoice, ...page } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  // After a refused attempt the box stays as the person left it.
+  const chosen = result && "signOutOtherDevices" in result ? result.signOutOtherDevices : undefined;
   return (
-    <ChangePasswordForm {...page} error={result ?? null} />
+    <>
+      <ChangePasswordForm
+        {...page}
+        error={result ?? null}
+        otherDevicesChoice={otherDevicesChoice ? { checked: chosen ?? otherDevicesChoice.checked } : null}
+      />
+      <p className="page-links">
+        <Link to="/private/sessions">See the devices signed in to your account</Link>
+      </p>
+    </>
   );
 }

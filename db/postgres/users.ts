@@ -105,7 +105,7 @@ export function createPostgresUsers(pool: PgPool): UserStore {
           otherSessionsKept = kept.rows.filter((row) => row.id !== own).length;
         }
         if (input.newSession) {
-          await insertSessionRow(client, { ...input.newSession, userId, createdAt: input.changedAt, credentialVersion: version });
+          await insertSessionRow(client, { ...input.newSession, userId, createdAt: input.changedAt, credentialVersion: version, lastSeenAt: input.changedAt });
         }
         const noticeId = input.notice ? await insertOutboxRow(client, input.notice) : null;
         return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept, noticeId };

@@ -56,7 +56,10 @@ export function createSqliteUsers(db: SqliteDb): UserStore {
       if (own !== null && !ownSessionEnded) sessions.carryOver.run(version, userId, expected.credentialVersion, nowSeconds, "");
     }
     const fresh = input.newSession;
-    if (fresh) sessions.insert.run(fresh.id, Math.floor(fresh.expiresAt.getTime() / 1000), userId, input.changedAt, version);
+    if (fresh) {
+      const expiresAt = Math.floor(fresh.expiresAt.getTime() / 1000);
+      sessions.insert.run(fresh.id, expiresAt, userId, input.changedAt, version, fresh.userAgent ?? null, fresh.ip ?? null, input.changedAt);
+    }
     const noticeId = input.notice ? outbox.add(input.notice) : null;
     return { updated: true, credentialVersion: version, ownSessionEnded, otherSessionsEnded, otherSessionsKept, noticeId };
   });

@@ -33,6 +33,11 @@ export type ChangePasswordInput = {
   newPassword: string;
   /** Forms always send it (an empty one is "missing"); API clients may leave it out. */
   confirmNewPassword?: string;
+  /**
+   * The owner's choice for the other devices (GitHub's "Sign out of all other devices"). Heeded
+   * only when the rules offer the choice; left out, or not offered, `invalidateSessions` decides.
+   */
+  signOutOtherDevices?: boolean;
 };
 
 export type PasswordChanged = {
@@ -158,12 +163,13 @@ async function attemptChange(
   }
 
   const passwordHash = await deps.passwords.hash(newPassword);
-  const plan = sessionPlan(rules, authority);
-  const fresh = plan.newSession ? deps.sessions.issue() : null;
+  const plan = sessionPlan(rules, authority, input.signOutOtherDevices);
+  const requester = authority.by === "owner" ? authority.requester : null;
+  // Only the owner's own device is ever given a new session; it records where it was started.
+  const fresh = plan.newSession && requester ? deps.sessions.issue(requester) : null;
   const changedAt = deps.now();
   const account = { id: user.id, username: user.username, email: user.email };
   const otherDevices = plan.endSessions === "all" ? "signed-out" : "kept";
-  const requester = authority.by === "owner" ? authority.requester : null;
   const notice = deps.notifier.passwordChanged({ user: account, at: changedAt, origin: requester, otherDevices });
   const swap = await deps.users.setPassword({
     userId: user.id,
@@ -217,19 +223,22 @@ async function verifyCurrentPassword(
 }
 
 /**
- * What the change does to sessions, from the two options. With `invalidateSessions` every session
- * ends (and "stay signed in" starts a fresh one for this device in the same transaction); without
- * it the other devices keep theirs, and "sign in again" ends only this device's.
+ * What the change does to sessions, from the two options and, where the rules offer it, the owner's
+ * choice. Signing out the others ends every session (and "stay signed in" starts a fresh one for
+ * this device in the same transaction); keeping them leaves theirs, and "sign in again" ends only
+ * this device's.
  */
 function sessionPlan(
   rules: AuthRules,
   authority: ChangeAuthority,
+  signOutOtherDevices: boolean | undefined,
 ): { endSessions: SessionsToEnd; newSession: boolean; thisDevice: PasswordChanged["thisDevice"] } {
   if (authority.by === "administrator") {
     return { endSessions: rules.invalidateSessions ? "all" : "none", newSession: false, thisDevice: "none" };
   }
   const stay = rules.afterPasswordChange === "stay-signed-in";
-  if (rules.invalidateSessions) {
+  const endOthers = rules.signOutOtherDevicesChoice && signOutOtherDevices !== undefined ? signOutOtherDevices : rules.invalidateSessions;
+  if (endOthers) {
     return stay
       ? { endSessions: "all", newSession: true, thisDevice: "new-session" }
       : { endSessions: "all", newSession: false, thisDevice: "signed-out" };

@@ -4,6 +4,7 @@ import type { DeviceService } from "./devices.js";
 import type { AuthEvents } from "./events.js";
 import type { PasswordLimits } from "./password-strength.js";
 import type { PasswordHasher } from "./passwords.js";
+import type { SessionHandles } from "./session-handles.js";
 import type { SessionService } from "./sessions.js";
 import type { Throttle } from "./throttle.js";
 
@@ -15,6 +16,8 @@ export type AuthRules = PasswordLimits & {
   /** Whether a password change ends the account's other sessions (the seed's `session_table`). */
   invalidateSessions: boolean;
   afterPasswordChange: AfterPasswordChange;
+  /** Whether the owner may decide per change to sign out the other devices (or keep them), in place of `invalidateSessions`. */
+  signOutOtherDevicesChoice: boolean;
 };
 
 /** Everything the flows in server/auth work with, built once per app (server/services.ts). */
@@ -22,6 +25,7 @@ export type AuthDependencies = {
   users: UserStore;
   passwordResets: PasswordResetStore;
   sessions: SessionService;
+  sessionHandles: SessionHandles;
   devices: DeviceService;
   passwords: PasswordHasher;
   throttle: Throttle;

@@ -7,6 +7,8 @@ export type AuthEventType =
   | "login_succeeded"
   | "login_failed"
   | "logged_out"
+  | "device_signed_out"
+  | "other_devices_signed_out"
   | "password_change_succeeded"
   | "password_change_failed"
   | "password_reset_requested"

@@ -15,7 +15,9 @@ export type FieldName =
   | "newPassword"
   | "confirmNewPassword"
   | "emailOrUsername"
-  | "token";
+  | "token"
+  | "signOutOtherDevices"
+  | "sessionId";
 
 type TrpcCode =
   | "UNAUTHORIZED"
@@ -115,6 +117,9 @@ export const failureCatalogue = {
     trpcCode: "NOT_FOUND",
     message: "This password reset link has already been used, or your password has changed since it was sent. Ask for a new one if you still need it.",
   },
+  // The list of signed-in devices: one answer for an id of another account's session, an ended one or a made-up one.
+  no_such_device: { status: 404, trpcCode: "NOT_FOUND", message: "That device is not signed in to your account." },
+  this_device: { ...invalid, message: 'That is the device you are using: sign out of it with "Sign out".' },
   /** Input that does not have the procedure's shape (zod's verdict); the message is zod's. */
   invalid_input: { ...invalid, message: ({ detail }: { detail: string }) => (detail ? `Invalid input. ${detail}` : "Invalid input.") },
 } as const satisfies Record<

@@ -35,7 +35,7 @@ export async function signIn(deps: AuthDependencies, input: SignInInput): Promis
     return failure;
   }
   const { user } = result;
-  const session = await deps.sessions.create(user.id, user.credentialVersion);
+  const session = await deps.sessions.create(user.id, user.credentialVersion, input.requester);
   const deviceToken = deps.devices.issue(user.id, knownDeviceFor(input.requester, user.id));
   await deps.events.record({ type: "login_succeeded", userId: user.id, requester: input.requester });
   return { ok: true, account: { id: user.id, username: user.username, email: user.email }, session, deviceToken };

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
 import { retryWhileBusy } from "../../db/sqlite/busy.js";
 import { withStatementCache } from "../../db/sqlite/statement-cache.js";
-import type { SessionStore, Store } from "../../db/store.js";
+import type { LiveSession, SessionDevice, SessionStore, Store } from "../../db/store.js";
 import type { Account } from "./account.js";
 
 /**
@@ -21,10 +21,27 @@ export type Session = { id: string; userId: string; expiresAt: Date; credentialV
 export type ValidSession = { session: Session; user: Account };
 
 type UserColumns = { username: string; email: string };
-type SessionColumns = { created_at: number; credential_version: number };
+type SessionColumns = {
+  created_at: number;
+  credential_version: number;
+  last_seen_at: number | null;
+  // Written when a session starts; the per-request lookup does not read them back.
+  user_agent?: string | null;
+  ip?: string | null;
+};
 
 /** Sessions last 30 days and slide forward when used in their second half (Lucia's rule). */
 const sessionLifetimeDays = 30;
+
+/**
+ * "Last seen" is written at most once per session per 5 minutes: precise enough for the list of
+ * signed-in devices, and an authenticated page view within the window stays a read only.
+ */
+export const lastSeenWindowMinutes = 5;
+const lastSeenWindowMs = lastSeenWindowMinutes * 60 * 1000;
+
+/** The User-Agent header is the client's free text: kept to a sane length (as the audit trail does). */
+const userAgentMaxLength = 512;
 
 /**
  * Lucia's adapter for the store's database (its SQLite or its PostgreSQL one, both stock), except
@@ -53,7 +70,7 @@ class SessionAdapter implements Adapter {
       id: row.id,
       userId: row.userId,
       expiresAt: row.expiresAt,
-      attributes: { created_at: row.createdAt, credential_version: row.credentialVersion },
+      attributes: { created_at: row.createdAt, credential_version: row.credentialVersion, last_seen_at: row.lastSeenAt },
     };
     // Credentials changed since this session began: Lucia deletes a session that has no user.
     if (!row.current) return [session, null];
@@ -90,7 +107,7 @@ function createLucia(store: Pick<Store, "driver" | "sessions">, options: Session
     },
     // Whitelist: the adapter hands over every column of the user row, password_hash included.
     getUserAttributes: (columns: UserColumns) => ({ username: columns.username, email: columns.email }),
-    getSessionAttributes: (columns: SessionColumns) => ({ credentialVersion: columns.credential_version }),
+    getSessionAttributes: (columns: SessionColumns) => ({ credentialVersion: columns.credential_version, lastSeenAt: columns.last_seen_at }),
   });
 }
 
@@ -119,6 +136,11 @@ export type SessionOptions = { cookieName: string; secure: boolean; now?: () => 
 /** What a caller hands to the device: the token for a cookie or an Authorization header. */
 export type NewSession = { token: string; expiresAt: Date };
 
+/** What a session keeps of the device that started it (the request's User-Agent and IP address). */
+function deviceColumns(device: { userAgent: string | null; ip: string }): Required<SessionDevice> {
+  return { userAgent: device.userAgent?.slice(0, userAgentMaxLength) ?? null, ip: device.ip };
+}
+
 export function createSessionService(store: Pick<Store, "driver" | "sessions">, options: SessionOptions) {
   const lucia = createLucia(store, options);
   const now = options.now ?? Date.now;
@@ -127,10 +149,13 @@ export function createSessionService(store: Pick<Store, "driver" | "sessions">, 
     /**
      * Starts a session under `credentialVersion`, the version read together with the hash that the
      * password was verified against: if the password changed meanwhile, the session is born void.
+     * `device` is the request that signed in, for the list of signed-in devices.
      */
-    async create(userId: string, credentialVersion: number): Promise<NewSession> {
+    async create(userId: string, credentialVersion: number, device: { userAgent: string | null; ip: string }): Promise<NewSession> {
       const token = newToken();
-      const attributes = { created_at: now(), credential_version: credentialVersion };
+      const at = now();
+      const { userAgent, ip } = deviceColumns(device);
+      const attributes = { created_at: at, credential_version: credentialVersion, user_agent: userAgent, ip, last_seen_at: at };
       const session = await retryWhileBusy(() => lucia.createSession(userId, attributes, { sessionId: sessionIdOf(token) }));
       return { token, expiresAt: session.expiresAt };
     },
@@ -139,9 +164,9 @@ export function createSessionService(store: Pick<Store, "driver" | "sessions">, 
      * A new session's token and stored id, for a caller that writes the row itself inside its own
      * transaction (the store's password swap, when a password change keeps this device signed in).
      */
-    issue(): NewSession & { id: string } {
+    issue(device: { userAgent: string | null; ip: string }): NewSession & { id: string } & Required<SessionDevice> {
       const token = newToken();
-      return { token, id: sessionIdOf(token), expiresAt: new Date(now() + sessionLifetimeDays * 24 * 3600 * 1000) };
+      return { token, id: sessionIdOf(token), expiresAt: new Date(now() + sessionLifetimeDays * 24 * 3600 * 1000), ...deviceColumns(device) };
     },
 
     /**
@@ -154,6 +179,10 @@ export function createSessionService(store: Pick<Store, "driver" | "sessions">, 
       // Validation may write (a sliding expiry, a void session deleted): it waits for the lock too.
       const { session, user } = await retryWhileBusy(() => lucia.validateSession(sessionIdOf(token)));
       if (!session) return blank;
+      // Seen now; written only when the last record is older than the window (a read otherwise).
+      const at = now();
+      const staleBefore = at - lastSeenWindowMs;
+      if (session.lastSeenAt === null || session.lastSeenAt < staleBefore) await store.sessions.touch(session.id, at, staleBefore);
       return {
         valid: {
           session: { id: session.id, userId: session.userId, expiresAt: session.expiresAt, credentialVersion: session.credentialVersion },
@@ -170,6 +199,21 @@ export function createSessionService(store: Pick<Store, "driver" | "sessions">, 
 
     async invalidate(sessionId: string): Promise<void> {
       await retryWhileBusy(() => lucia.invalidateSession(sessionId));
+    },
+
+    /** The account's signed-in devices: its live sessions (current credentials, not expired), last seen first. */
+    listLive(userId: string): Promise<LiveSession[]> {
+      return store.sessions.listLive(userId, new Date(now()));
+    },
+
+    /** Ends one session, only if it is `userId`'s; whether it was. */
+    endOwned(userId: string, sessionId: string): Promise<boolean> {
+      return store.sessions.deleteOwned(userId, sessionId);
+    },
+
+    /** Ends every session of `userId` but `keepId`; how many of them were live. */
+    endOthers(userId: string, keepId: string): Promise<number> {
+      return store.sessions.deleteOthers(userId, keepId, new Date(now()));
     },
 
     cookieName: options.cookieName,

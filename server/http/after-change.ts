@@ -22,8 +22,18 @@ export function afterChangeLocation(config: Pick<Config, "loginUrl" | "passwordC
   return result.thisDevice === "signed-out" ? config.loginUrl : config.passwordChangedUrl;
 }
 
-/** Said on the form before anything happens, so nobody is surprised: follows the same two options. */
-export function afterChangeHint(options: { afterPasswordChange: "sign-in-again" | "stay-signed-in"; invalidateSessions: boolean }): string {
+/** Said on the form before anything happens, so nobody is surprised: follows the same options. */
+export function afterChangeHint(options: {
+  afterPasswordChange: "sign-in-again" | "stay-signed-in";
+  invalidateSessions: boolean;
+  signOutOtherDevicesChoice?: boolean;
+}): string {
+  // The form's checkbox decides for the other devices: the hint says only what holds either way.
+  if (options.signOutOtherDevicesChoice) {
+    const thisDevice =
+      options.afterPasswordChange === "stay-signed-in" ? "you stay signed in on this device" : "you will be asked to sign in again on this device";
+    return `After the change, ${thisDevice}; your other devices are signed out only if you choose "Sign out of all other devices".`;
+  }
   if (options.afterPasswordChange === "stay-signed-in") {
     return options.invalidateSessions
       ? "After the change, this device stays signed in and every other device is signed out."

@@ -1,4 +1,4 @@
-import { readChangePasswordFields } from "../../app/forms/change-password.js";
+import { readChangePasswordFields, readSignOutOtherDevices, signOutOtherDevicesField } from "../../app/forms/change-password.js";
 import type { Requester } from "../auth/account.js";
 import { changePassword } from "../auth/change-password.js";
 import { failureStatus } from "../auth/failures.js";
@@ -38,11 +38,14 @@ export async function changePasswordJson(request: Request, { services, auth, req
   const object = body as Record<string, unknown>;
   const fields = readChangePasswordFields((name) => (Object.hasOwn(object, name) ? object[name] : undefined));
   if (!fields.ok) return detail(422, fields.message);
+  const choice = readSignOutOtherDevices(Object.hasOwn(object, signOutOtherDevicesField) ? object[signOutOtherDevicesField] : undefined);
+  if (!choice.ok) return detail(422, choice.message);
 
   const result = await changePassword(services.auth, {
     authority: { by: "owner", session: auth.session, currentPassword: fields.input.currentPassword, requester },
     newPassword: fields.input.newPassword,
     confirmNewPassword: fields.input.confirmNewPassword,
+    signOutOtherDevices: choice.value,
   });
   if (!result.ok) {
     const headers: HeadersInit = result.retryAfterSeconds === undefined ? {} : { "retry-after": String(result.retryAfterSeconds) };

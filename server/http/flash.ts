@@ -19,6 +19,8 @@ export type Flash =
   /** A password reset: every device signed out; the username to fill in. */
   | { kind: "password_reset"; username: string }
   | { kind: "signed_out" }
+  /** After signing devices out on /private/sessions: one device, or every other one (how many). */
+  | { kind: "devices_signed_out"; signedOut: "one" | number }
   /**
    * Sent to sign in first: the session this browser held has ended (`sessionEnded`: its cookie no
    * longer signs anyone in, as after a password change on another device), and/or the form it
@@ -51,6 +53,8 @@ function encode(flash: Flash): string {
       return withUser("password_reset", flash.username);
     case "signed_out":
       return "signed_out";
+    case "devices_signed_out":
+      return `devices_signed_out.${flash.signedOut === "one" ? "one" : `others.${flash.signedOut}`}`;
     case "sign_in_first":
       return `sign_in_first.${flash.sessionEnded ? "ended" : "none"}.${flash.formRefused ? "refused" : "none"}`;
   }
@@ -68,6 +72,8 @@ function decode(value: string): Flash | null {
   if (body === "registered" && username) return { kind: "registered", username };
   if (body === "password_reset" && username) return { kind: "password_reset", username };
   if (body === "signed_out" && username === undefined) return { kind: "signed_out" };
+  match = /^devices_signed_out\.(one|others\.(\d{1,6}))$/.exec(body);
+  if (match && username === undefined) return { kind: "devices_signed_out", signedOut: match[1] === "one" ? "one" : Number(match[2]) };
   match = /^sign_in_first\.(ended|none)\.(refused|none)$/.exec(body);
   if (match && username === undefined) {
     return { kind: "sign_in_first", sessionEnded: match[1] === "ended", formRefused: match[2] === "refused" };
@@ -86,10 +92,15 @@ export function flashMessage(flash: Flash): string | null {
       return "Your password was reset and every device was signed out. Sign in with your new password.";
     case "signed_out":
       return "You have signed out.";
+    case "devices_signed_out": {
+      if (flash.signedOut === "one") return "The device was signed out. It has to sign in again to use your account.";
+      const n = flash.signedOut;
+      return n === 0 ? "No other device was signed in." : `${n} other device${n === 1 ? " was" : "s were"} signed out.`;
+    }
     case "sign_in_first": {
-      // Why the session ended is not recorded (its row is gone); a password change is by far the
-      // usual reason, and the only one this app causes while the browser still holds the cookie.
-      const ended = "You were signed out: your session ended, usually because your password was changed on another device.";
+      // Why the session ended is not recorded (its row is gone): the message names the causes this
+      // app has while a browser still holds the cookie, without picking one.
+      const ended = "You were signed out: your session ended, usually because your password was changed or this device was signed out from another one.";
       if (flash.sessionEnded) return flash.formRefused ? `${ended} Nothing was changed. Sign in again, then send the form again.` : `${ended} Sign in again to continue.`;
       return flash.formRefused ? "You are signed out, so nothing was changed. Sign in, then send the form again." : null;
     }
@@ -142,6 +153,10 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
     },
     signedOut(): void {
       put({ kind: "signed_out" });
+    },
+    /** The confirmation after signing out one device (`"one"`) or every other one (how many were signed in). */
+    devicesSignedOut(signedOut: "one" | number): void {
+      put({ kind: "devices_signed_out", signedOut });
     },
     /** For the sign-in page a signed-out visitor is sent to: why, when there is something to say. */
     signInFirst({ formRefused }: { formRefused: boolean }): void {

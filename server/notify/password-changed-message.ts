@@ -1,4 +1,8 @@
 import { forgotPasswordUrl, replyLine, type Site } from "./site.js";
+import { describeBrowser } from "../browser-names.js";
+
+// Its one definition is shared with the list of signed-in devices; still importable from here.
+export { describeBrowser };
 
 /**
  * What a change notice says. Its types are its own (structurally what server/auth hands over), so
@@ -12,35 +16,6 @@ export type PasswordChangedNotice = {
   /** What became of the account's other signed-in devices: the notice must not claim more. */
   otherDevices: "signed-out" | "kept";
 };
-
-/**
- * "Firefox on Linux" from a User-Agent header. Only names from the lists below ever reach a notice:
- * the header is the client's free text, and an attacker once wrote a fake reassurance into a real
- * security notice through it.
- */
-export function describeBrowser(userAgent: string | null): string {
-  if (!userAgent) return "an unknown browser";
-  const browser =
-    [
-      [/Edg\//, "Edge"],
-      [/OPR\/|Opera/, "Opera"],
-      [/Firefox\//, "Firefox"],
-      [/Chrome\/|Chromium\//, "Chrome"],
-      [/Safari\//, "Safari"],
-      [/curl\//, "curl"],
-    ].find(([pattern]) => (pattern as RegExp).test(userAgent))?.[1] as string | undefined;
-  const system = (
-    [
-      [/Android/, "Android"],
-      [/iPhone|iPad|iOS/, "iOS"],
-      [/Windows/, "Windows"],
-      [/Mac OS X|Macintosh/, "macOS"],
-      [/Linux|X11/, "Linux"],
-    ] as const
-  ).find(([pattern]) => pattern.test(userAgent))?.[1];
-  const name = browser ?? "an unknown browser";
-  return system ? `${name} on ${system}` : name;
-}
 
 /** "2026-11-28 10:41:07 UTC". */
 export function describeTime(at: number): string {

@@ -24,7 +24,14 @@ export type CallResult<T> = { ok: true; data: T } | { ok: false; status: number;
 /** What the pages may know of the configuration. */
 export type PageConfig = Pick<
   Config,
-  "loginUrl" | "minPasswordLength" | "maxPasswordLength" | "readOnly" | "styles" | "darkStyles"
+  | "loginUrl"
+  | "minPasswordLength"
+  | "maxPasswordLength"
+  | "readOnly"
+  | "styles"
+  | "darkStyles"
+  | "invalidateSessions"
+  | "signOutOtherDevicesChoice"
 > & {
   /** What a change will do to this and other devices, said on the form before it happens. */
   afterChangeHint: string;
@@ -74,6 +81,8 @@ export function createLoadContextFactory(services: Services, logger: Logger) {
     readOnly: config.readOnly,
     styles: config.styles,
     darkStyles: config.darkStyles,
+    invalidateSessions: config.invalidateSessions,
+    signOutOtherDevicesChoice: config.signOutOtherDevicesChoice,
     afterChangeHint: afterChangeHint(config),
     resetLinkLifetimeMinutes,
   };

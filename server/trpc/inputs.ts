@@ -14,6 +14,11 @@ export const changePasswordInput = z.object({
   currentPassword: z.string(),
   newPassword: z.string(),
   confirmNewPassword: z.string().optional(),
+  /**
+   * Whether to sign out the account's other devices; heeded only when the app offers the choice
+   * (SIGN_OUT_OTHER_DEVICES_CHOICE), otherwise INVALIDATE_SESSIONS decides. The answer says what happened.
+   */
+  signOutOtherDevices: z.boolean().optional(),
 });
 
 /** Step one of a reset: the account's username or e-mail address. */
@@ -28,10 +33,14 @@ export const resetPasswordInput = z.object({
   confirmNewPassword: z.string().optional(),
 });
 
+/** An id from `auth.sessions` (opaque: never a token). */
+export const signOutSessionInput = z.object({ sessionId: z.string().max(100) });
+
 /** The field names a client may find in `error.data.fieldErrors` and `error.data.field`. */
 export type InputField =
   | keyof z.input<typeof registerInput>
   | keyof z.input<typeof loginInput>
   | keyof z.input<typeof changePasswordInput>
   | keyof z.input<typeof requestPasswordResetInput>
-  | keyof z.input<typeof resetPasswordInput>;
+  | keyof z.input<typeof resetPasswordInput>
+  | keyof z.input<typeof signOutSessionInput>;

@@ -26,7 +26,7 @@ afterAll(async () => {
 const password = "original password 1";
 const fresh = "a brand new password";
 const changePage = "/private/change-password";
-const ended = "You were signed out: your session ended, usually because your password was changed on another device.";
+const ended = "You were signed out: your session ended, usually because your password was changed or this device was signed out from another one.";
 
 /** A browser signed in as a new account; `elsewhere` is another device signed in to it. */
 async function signedInBrowser(javaScriptEnabled: boolean) {

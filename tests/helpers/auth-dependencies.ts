@@ -2,6 +2,7 @@ import type { Store } from "../../db/store.js";
 import type { AuthDependencies, AuthRules } from "../../server/auth/dependencies.js";
 import { createDeviceService } from "../../server/auth/devices.js";
 import { createAuthEvents } from "../../server/auth/events.js";
+import { createSessionHandles } from "../../server/auth/session-handles.js";
 import { createSessionService } from "../../server/auth/sessions.js";
 import { createThrottle } from "../../server/auth/throttle.js";
 import { createLogger } from "../../server/logger.js";
@@ -12,6 +13,7 @@ export const defaultRules: AuthRules = {
   readOnly: false,
   invalidateSessions: true,
   afterPasswordChange: "sign-in-again",
+  signOutOtherDevicesChoice: false,
   minPasswordLength: 12,
   maxPasswordLength: 128,
 };
@@ -28,6 +30,7 @@ export function authDependencies(store: Store, rules: Partial<AuthRules> = {}): 
     users: store.users,
     passwordResets: store.passwordResets,
     sessions: createSessionService(store, { cookieName: "session", secure: false }),
+    sessionHandles: createSessionHandles(secret),
     devices: createDeviceService({ secret, cookieName: "device", secure: false }),
     passwords: cheapHasher,
     throttle: createThrottle(

@@ -71,6 +71,10 @@ describe.skipIf(backend !== "postgres")("copying a SQLite database into PostgreS
       outbox: await before.value("SELECT count(*) FROM outbox"),
       counters: await before.value("SELECT count(*) FROM rate_limit"),
     };
+    // What the signed-in devices page shows of each session.
+    const devicesQuery = "SELECT id, user_agent, ip, last_seen_at FROM session ORDER BY id";
+    const devices = await before.all(devicesQuery);
+    expect(devices).toHaveLength(2);
     await sqliteServer.close();
     sqliteServer = null;
 
@@ -88,6 +92,7 @@ describe.skipIf(backend !== "postgres")("copying a SQLite database into PostgreS
         outbox: await after.value("SELECT count(*) FROM outbox"),
         counters: await after.value("SELECT count(*) FROM rate_limit"),
       }).toEqual(counts);
+      expect(await after.all(devicesQuery)).toEqual(devices);
       // New rows continue after the copied ids.
       await store.authEvents.insert({ type: "registered", reason: null, userId: null, ip: null, userAgent: null, createdAt: Date.now() });
     } finally {

@@ -94,7 +94,7 @@ describe("a device signed out by a password change on another device", () => {
     return { username, here, formToken };
   }
 
-  const ended = "You were signed out: your session ended, usually because your password was changed on another device.";
+  const ended = "You were signed out: your session ended, usually because your password was changed or this device was signed out from another one.";
 
   it("opening a page: the sign-in page says why, and signing in leads back to the page", async () => {
     const { username, here } = await twoDevices();

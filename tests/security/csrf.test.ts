@@ -40,6 +40,11 @@ const stateChangingDoors: Door[] = [
   },
   { name: "logout form", send: (device, headers) => device.submitForm("/logout", {}, { origin: null, headers }) },
   { name: "tRPC logout", send: (device, headers) => device.postJson("/trpc/auth.logout", {}, { origin: null, headers }) },
+  {
+    name: "signed-in devices form",
+    send: (device, headers) => device.submitForm("/private/sessions", { intent: "sign-out-others" }, { origin: null, headers }),
+  },
+  { name: "tRPC signOutOtherSessions", send: (device, headers) => device.postJson("/trpc/auth.signOutOtherSessions", {}, { origin: null, headers }) },
 ];
 
 async function signedInAccount() {

@@ -51,7 +51,7 @@ describe("sessions from before hashed tokens", () => {
     db.prepare("INSERT INTO user (id, username, email, password_hash, created_at) VALUES ('u', 'old', 'old@example.com', 'h', 0)").run();
     db.prepare("INSERT INTO session (id, expires_at, user_id) VALUES ('raw-token', 4102444800, 'u')").run();
 
-    expect(migrate(db)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(migrate(db)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     expect(db.prepare("SELECT count(*) FROM session").pluck().get()).toBe(0);
     expect(db.prepare("SELECT count(*) FROM user").pluck().get()).toBe(1);
     db.close();

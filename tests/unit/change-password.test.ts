@@ -317,10 +317,10 @@ describe("changePassword: races, decided by credential versions", () => {
     const before = await storedUser();
     // A login that read the user (hash and version) before the change, and stores its session after.
     expect(await change(valid)).toMatchObject({ ok: true });
-    const late = await deps.sessions.create(fixture.userId, before.credentialVersion);
+    const late = await deps.sessions.create(fixture.userId, before.credentialVersion, { ip: "127.0.0.1", userAgent: "test" });
     expect((await deps.sessions.validate(late.token)).valid).toBeNull();
     expect(await sessionIds()).toEqual([]);
-    const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion);
+    const fresh = await deps.sessions.create(fixture.userId, (await storedUser()).credentialVersion, { ip: "127.0.0.1", userAgent: "test" });
     expect((await deps.sessions.validate(fresh.token)).valid?.user.id).toBe(fixture.userId);
   });
 });
@@ -346,5 +346,73 @@ describe("changePassword by an administrator (npm run passwd)", () => {
     expect(await changePassword({ ...deps, rules: { ...deps.rules, readOnly: true } }, asAdministrator("whatever password 1"))).toMatchObject({
       reason: "read_only",
     });
+  });
+});
+
+describe("changePassword: the owner's choice for the other devices (SIGN_OUT_OTHER_DEVICES_CHOICE)", () => {
+  const choose = (signOutOtherDevices: boolean | undefined, rules: Partial<AuthRules>) =>
+    changePassword({ ...deps, rules: { ...deps.rules, ...rules } }, { ...asOwner(valid), signOutOtherDevices });
+
+  it.each([
+    { invalidateSessions: true, asked: false, otherDevices: "signed-out" },
+    { invalidateSessions: false, asked: true, otherDevices: "kept" },
+  ] as const)(
+    "is ignored when not offered: invalidateSessions=$invalidateSessions holds when the owner asks $asked",
+    async ({ invalidateSessions, asked, otherDevices }) => {
+      await fixture.addSession("other");
+      const result = await choose(asked, { invalidateSessions, signOutOtherDevicesChoice: false });
+      expect(result).toMatchObject({ ok: true, thisDevice: "signed-out", otherDevices });
+      expect(await sessionIds()).toEqual(otherDevices === "kept" ? ["other"] : []);
+    },
+  );
+
+  it.each([
+    { invalidateSessions: true, asked: false, otherDevices: "kept", left: ["other"] },
+    { invalidateSessions: false, asked: true, otherDevices: "signed-out", left: [] },
+    { invalidateSessions: true, asked: undefined, otherDevices: "signed-out", left: [] },
+    { invalidateSessions: false, asked: undefined, otherDevices: "kept", left: ["other"] },
+  ] as const)(
+    "decides when offered: asked $asked with invalidateSessions=$invalidateSessions signs the others $otherDevices",
+    async ({ invalidateSessions, asked, otherDevices, left }) => {
+      await fixture.addSession("other");
+      const result = await choose(asked, { invalidateSessions, signOutOtherDevicesChoice: true });
+      expect(result).toMatchObject({ ok: true, thisDevice: "signed-out", otherDevices, otherSessionsEnded: otherDevices === "kept" ? 0 : 1 });
+      expect(await sessionIds()).toEqual(left);
+      const notice = (await fixture.sql.values<string>("SELECT body FROM outbox"))[0];
+      expect(notice).toContain(
+        otherDevices === "kept" ? "Devices already signed in to your account stay signed in." : "Every other device signed in to your account has been signed out.",
+      );
+    },
+  );
+
+  it("with stay-signed-in: keeping the others keeps this session too; signing them out gives this device a fresh one, recording where it is", async () => {
+    await fixture.addSession("other");
+    const stay = { afterPasswordChange: "stay-signed-in", signOutOtherDevicesChoice: true } as const;
+    const kept = await choose(false, stay);
+    expect(kept).toMatchObject({ ok: true, thisDevice: "kept", otherDevices: "kept", newSession: null });
+    // This device's session carried over to version 1 with the other one.
+    const ended = await changePassword(
+      { ...deps, rules: { ...deps.rules, ...stay } },
+      {
+        authority: {
+          by: "owner",
+          session: { id: thisDevice, userId: fixture.userId, credentialVersion: 1 },
+          currentPassword: "new password 12",
+          requester: { ip: "203.0.113.5", userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/128.0" },
+        },
+        newPassword: "third password 3",
+        signOutOtherDevices: true,
+      },
+    );
+    if (!ended.ok) throw new Error(ended.message);
+    expect(ended).toMatchObject({ thisDevice: "new-session", otherDevices: "signed-out", otherSessionsEnded: 1 });
+    expect(await fixture.sql.all("SELECT id, ip, user_agent, last_seen_at FROM session")).toEqual([
+      {
+        id: sessionIdOf(ended.newSession!.token),
+        ip: "203.0.113.5",
+        user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/128.0",
+        last_seen_at: ended.changedAt,
+      },
+    ]);
   });
 });

@@ -32,6 +32,7 @@ describe.skipIf(backend !== "sqlite")("openDatabase (SQLite)", () => {
       { version: 5, name: "rate_limit_keys" },
       { version: 6, name: "outbox_delivery" },
       { version: 7, name: "password_reset" },
+      { version: 8, name: "session_devices" },
     ]);
     expect(migrate(db)).toEqual([]);
     db.close();
@@ -39,7 +40,7 @@ describe.skipIf(backend !== "sqlite")("openDatabase (SQLite)", () => {
     // A second start on the same file applies nothing again.
     const again = new Database(path);
     expect(migrate(again)).toEqual([]);
-    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(7);
+    expect(again.prepare("SELECT count(*) FROM schema_migration").pluck().get()).toBe(8);
     again.close();
   });
 

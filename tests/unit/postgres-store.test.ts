@@ -32,6 +32,7 @@ describe.skipIf(backend !== "postgres")("the PostgreSQL store", () => {
     expect(rows).toEqual([
       { version: 1, n: 1 },
       { version: 2, n: 1 },
+      { version: 3, n: 1 },
     ]);
     for (const store of stores) expect(await store.pendingMigrations()).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { register } from "../../auth/register.js";
 import { requestPasswordReset } from "../../auth/request-password-reset.js";
 import { checkResetLink, resetPassword } from "../../auth/reset-password.js";
 import { signOut } from "../../auth/sign-out.js";
+import { listSignedInDevices, signOutDevice, signOutOtherDevices } from "../../auth/signed-in-devices.js";
 import { afterChangeCookies, afterChangeLocation } from "../../http/after-change.js";
 import type { Context } from "../context.js";
 import { protectedProcedure, publicProcedure, router, toTRPCError } from "../init.js";
@@ -15,6 +16,7 @@ import {
   requestPasswordResetInput,
   resetLinkInput,
   resetPasswordInput,
+  signOutSessionInput,
 } from "../inputs.js";
 
 /**
@@ -58,11 +60,12 @@ export const authRouter = router({
   }),
 
   changePassword: protectedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
-    const { currentPassword, newPassword, confirmNewPassword } = input;
+    const { currentPassword, newPassword, confirmNewPassword, signOutOtherDevices } = input;
     const result = await changePassword(ctx.services.auth, {
       authority: { by: "owner", session: ctx.auth.session, currentPassword, requester: ctx.requester },
       newPassword,
       confirmNewPassword,
+      signOutOtherDevices,
     });
     if (!result.ok) return refuse(ctx, result);
     for (const cookie of afterChangeCookies(ctx.services.auth.sessions, result, ctx.auth.via)) {
@@ -105,6 +108,31 @@ export const authRouter = router({
       sessionsEnded: result.sessionsEnded,
       redirectTo: ctx.services.config.loginUrl,
     };
+  }),
+
+  /** The account's signed-in devices (live sessions), this one first and marked `current`; times in ISO 8601. */
+  sessions: protectedProcedure.query(async ({ ctx }) => {
+    const { devices } = await listSignedInDevices(ctx.services.auth, { session: ctx.auth.session });
+    return {
+      sessions: devices.map((device) => ({
+        ...device,
+        signedInAt: new Date(device.signedInAt).toISOString(),
+        lastSeenAt: device.lastSeenAt === null ? null : new Date(device.lastSeenAt).toISOString(),
+      })),
+    };
+  }),
+
+  /** Signs one other device out; `sessionId` is an id from `auth.sessions`. */
+  signOutSession: protectedProcedure.input(signOutSessionInput).mutation(async ({ ctx, input }) => {
+    const result = await signOutDevice(ctx.services.auth, { session: ctx.auth.session, id: input.sessionId, requester: ctx.requester });
+    if (!result.ok) return refuse(ctx, result);
+    return { signedOut: true as const, browser: result.device.browser, system: result.device.system };
+  }),
+
+  /** Signs out every device of the account but this one; `signedOut` counts the devices that were signed in. */
+  signOutOtherSessions: protectedProcedure.mutation(async ({ ctx }) => {
+    const result = await signOutOtherDevices(ctx.services.auth, { session: ctx.auth.session, requester: ctx.requester });
+    return { signedOut: result.signedOut };
   }),
 });
 
