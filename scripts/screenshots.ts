@@ -42,7 +42,33 @@ try {
   await page.waitForURL(`${server.url}/login`);
   await page.getByRole("status").waitFor();
   await page.screenshot({ path: `${out}/change-password-success.png` });
-  console.log(`Saved 3 screenshots in ${out}/`);
+
+  // The signed-in devices: this browser and a second one.
+  const phone = await browser.newPage({ viewport: { width: 375, height: 720 }, userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1" });
+  await phone.goto(`${server.url}/login`);
+  await signInThroughPage(phone, "alice", "battery staple 2");
+  await phone.waitForURL(`${server.url}/`);
+  await signInThroughPage(page, "alice", "battery staple 2");
+  await page.waitForURL(`${server.url}/`);
+  await page.goto(`${server.url}/private/sessions`);
+  await page.getByRole("button", { name: /^Sign out everywhere else/ }).waitFor();
+  await page.screenshot({ path: `${out}/signed-in-devices.png` });
+  await phone.close();
+
+  // Forgot your password: the request, then the page the e-mailed link opens.
+  await page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+  await page.goto(`${server.url}/forgot-password`);
+  await page.getByLabel("Username or email address").fill("alice");
+  await page.screenshot({ path: `${out}/forgot-password.png` });
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await page.getByRole("heading", { name: "Check your email" }).waitFor();
+  const bodies = app.store.driver.dialect === "sqlite" ? (app.store.driver.db.prepare("SELECT body FROM outbox ORDER BY id DESC").pluck().all() as string[]) : [];
+  const link = bodies.map((body) => /https?:\/\/\S+\/reset-password\/\S+/.exec(body)?.[0]).find(Boolean);
+  if (!link) throw new Error("no reset link in the outbox");
+  await page.goto(new URL(new URL(link).pathname, server.url).href);
+  await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  await page.screenshot({ path: `${out}/reset-password.png` });
+  console.log(`Saved 6 screenshots in ${out}/`);
 } finally {
   await browser.close();
   await server.close();
