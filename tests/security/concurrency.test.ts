@@ -1,14 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../server/trpc/client.js";
+import { countingHasher, until } from "../helpers/counting-hasher.js";
 import { Device, signIn, signUpAndIn } from "../helpers/device.js";
 import { uniqueName } from "../helpers/doors.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { sqlOf } from "../helpers/sql.js";
 
 let server: TestServer;
+// Lets a race be staged: both changes hold at the password check (authenticated, user read) until both got there.
+const gate = countingHasher();
 beforeAll(async () => {
-  server = await startServer({ rateLimitIpAttempts: 100_000 });
+  server = await startServer({ rateLimitIpAttempts: 100_000, passwordHasher: gate.hasher });
 });
+
+/** Runs both requests so that each has authenticated and read the user before either verifies: a real race, every time. */
+async function raced<T>(start: () => [Promise<T>, Promise<T>]): Promise<[T, T]> {
+  gate.hold();
+  const both = start();
+  await until(() => gate.held() === 2);
+  gate.release();
+  return Promise.all(both);
+}
 afterAll(() => server.close());
 
 const password = "original password 1";
@@ -32,7 +44,7 @@ describe("two concurrent changes with the right current password", () => {
       await signUpAndIn(server.url, { username, password });
       const url = `${server.url}/trpc`;
       const [first, second] = [createClient({ url, token: await tokenFor(username) }), createClient({ url, token: await tokenFor(username) })];
-      const results = await Promise.all([
+      const results = await raced(() => [
         outcome(first.auth.changePassword.mutate({ currentPassword: password, newPassword: "winner number one" })),
         outcome(second.auth.changePassword.mutate({ currentPassword: password, newPassword: "winner number two" })),
       ]);
@@ -55,7 +67,7 @@ describe("two concurrent changes with the right current password", () => {
     const second = new Device(server.url);
     await signIn(second, { username, password });
     const body = (next: string) => ({ current_password: password, new_password: next, confirm_new_password: next });
-    const responses = await Promise.all([
+    const responses = await raced(() => [
       first.postJson("/private/change-password", body("winner number one")),
       second.postJson("/private/change-password", body("winner number two")),
     ]);
