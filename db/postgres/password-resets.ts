@@ -1,18 +1,8 @@
 import type { PasswordResetStore, PasswordResetWithUser } from "../store.js";
 import { insertOutboxRow, redactExpiredSecrets } from "./outbox.js";
 import { inTransaction, type PgClient, type PgPool } from "./pool.js";
-import { aliasedUserColumns, toUserRecord, type UserRow } from "../user-row.js";
-
-/** Links are forgotten a day after they expire: until then a late click is told "expired", not "not valid". */
-const keepExpiredMs = 24 * 3600 * 1000;
-
-type ResetRow = UserRow & {
-  reset_id: string;
-  reset_version: number;
-  reset_created_at: number;
-  reset_expires_at: number;
-  reset_used_at: number | null;
-};
+import { keepExpiredMs, toResetWithUser, type ResetRow } from "../reset-row.js";
+import { aliasedUserColumns } from "../user-row.js";
 
 async function sweep(client: Pick<PgClient, "query">, now: number): Promise<void> {
   await client.query({ name: "password-reset-forget", text: "DELETE FROM password_reset WHERE expires_at <= $1", values: [now - keepExpiredMs] });
@@ -43,16 +33,7 @@ export function createPostgresPasswordResets(pool: PgPool): PasswordResetStore {
         values: [id],
       });
       const row = rows[0];
-      if (!row) return undefined;
-      return {
-        id: row.reset_id,
-        userId: row.id,
-        credentialVersion: row.reset_version,
-        createdAt: row.reset_created_at,
-        expiresAt: row.reset_expires_at,
-        usedAt: row.reset_used_at,
-        user: toUserRecord(row)!,
-      };
+      return toResetWithUser(row);
     },
     async sweep(now) {
       await inTransaction(pool, (client) => sweep(client, now));

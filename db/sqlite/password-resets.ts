@@ -2,18 +2,8 @@ import type { PasswordResetStore, PasswordResetWithUser } from "../store.js";
 import { retryWhileBusy } from "./busy.js";
 import type { SqliteDb } from "./database.js";
 import { outboxStatements } from "./outbox.js";
-import { aliasedUserColumns, toUserRecord, type UserRow } from "../user-row.js";
-
-/** Links are forgotten a day after they expire: until then a late click is told "expired", not "not valid". */
-const keepExpiredMs = 24 * 3600 * 1000;
-
-type ResetRow = UserRow & {
-  reset_id: string;
-  reset_version: number;
-  reset_created_at: number;
-  reset_expires_at: number;
-  reset_used_at: number | null;
-};
+import { keepExpiredMs, toResetWithUser, type ResetRow } from "../reset-row.js";
+import { aliasedUserColumns } from "../user-row.js";
 
 export function createSqlitePasswordResets(db: SqliteDb): PasswordResetStore {
   const outbox = outboxStatements(db);
@@ -43,16 +33,7 @@ export function createSqlitePasswordResets(db: SqliteDb): PasswordResetStore {
     },
     async find(id): Promise<PasswordResetWithUser | undefined> {
       const row = await retryWhileBusy(() => find.get(id));
-      if (!row) return undefined;
-      return {
-        id: row.reset_id,
-        userId: row.id,
-        credentialVersion: row.reset_version,
-        createdAt: row.reset_created_at,
-        expiresAt: row.reset_expires_at,
-        usedAt: row.reset_used_at,
-        user: toUserRecord(row)!,
-      };
+      return toResetWithUser(row);
     },
     async sweep(now) {
       await retryWhileBusy(() => sweepTx.immediate(now));
