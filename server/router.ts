@@ -30,6 +30,9 @@ export type RouterParts = {
  * policy, then handed to its door (tRPC, the seed's JSON POST, or a Remix page), each of which gets
  * the same authentication. A database that cannot serve now is 503 through every door.
  */
+/** Where Remix's client asks which routes match a path (lazy route discovery). */
+const remixManifestPath = "/__manifest";
+
 export function createRouter({ services, createLoadContext, remix, onError }: RouterParts) {
   const { config } = services;
 
@@ -61,7 +64,10 @@ export function createRouter({ services, createLoadContext, remix, onError }: Ro
     // not need (a bearer-authenticated request, exempt) is not shown to it at all.
     if (request.headers.get("origin") !== csrf.origin) request.headers.delete("origin");
     const resHeaders = new Headers();
-    if (setCookie) resHeaders.append("Set-Cookie", setCookie);
+    // Remix's route discovery (`/__manifest`, fetched by the browser ahead of a navigation) shows
+    // nobody anything: it must not take away an ended session's cookie, or the navigation right
+    // after it can no longer tell the person why they have to sign in again.
+    if (setCookie && url.pathname !== remixManifestPath) resHeaders.append("Set-Cookie", setCookie);
 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       return withQueuedHeaders(await trpc(request, { requester, auth, browser }), resHeaders);

@@ -89,10 +89,7 @@ describe.each([
     await context.close();
   });
 
-  // Known gap, JavaScript on only: the page's loaders are fetched side by side, and in about one run
-  // of three the reason is lost on the way to the sign-in page (the person still lands there, and
-  // the reason shows with JavaScript off). Skipped until fixed rather than left to fail at random.
-  it.skipIf(javaScriptEnabled)("following a link after a change elsewhere: the sign-in page says why", async () => {
+  it("following a link after a change elsewhere: the sign-in page says why", async () => {
     const { context, page, changeElsewhere } = await signedInBrowser(javaScriptEnabled);
     await page.goto(`${server.url}/`);
     await changeElsewhere();
