@@ -11,7 +11,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { formTokenField, isPathOf } from "~/lib/http";
+import { formTokenField } from "~/lib/http";
 import { ErrorBoundary } from "~/components/ErrorPage";
 import { useNonce } from "~/lib/nonce";
 import { errorHeading, pageTitle, siteName } from "~/lib/site";
@@ -26,7 +26,7 @@ export const links: LinksFunction = () => [
 /** Pages name themselves; this titles the error page of a failure in the root itself. */
 export const meta: MetaFunction = ({ error }) => (error ? [{ title: pageTitle(errorHeading(error)) }] : []);
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
+export async function loader({ context }: LoaderFunctionArgs) {
   const me = await context.trpc.auth.me();
   return json({
     styles: context.config.styles,
@@ -34,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     username: me?.user.username ?? null,
     loginUrl: context.config.loginUrl,
     formToken: context.formToken,
-    flash: context.flash.take({ onSignInPage: isPathOf(new URL(request.url).pathname, context.config.loginUrl) }),
+    flash: context.flash.take(),
   });
 }
 

@@ -163,15 +163,11 @@ export function createFlash(cookies: RequestCookies, resHeaders: Headers, secure
       if (sessionEnded || formRefused) put({ kind: "sign_in_first", sessionEnded, formRefused });
     },
     /** The waiting message, if any; it is deleted with this response. */
-    take({ onSignInPage }: { onSignInPage: boolean }): FlashView | null {
+    take(): FlashView | null {
       if (taken) return taken.view;
       const value = cookies.get(cookieName);
-      const waiting = value === undefined ? null : decode(value);
-      // "Sign in first" is for the sign-in page. With JavaScript, a page's loaders are fetched side by
-      // side: the root's request may already carry the message that the page's own request set while
-      // redirecting to sign in; taken there, it would be lost with that request's data.
-      const flash = waiting?.kind === "sign_in_first" && !onSignInPage ? null : waiting;
-      if (value !== undefined && !set && (flash !== null || waiting === null)) resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
+      if (value !== undefined && !set) resHeaders.append("Set-Cookie", `${cookieName}=; Max-Age=0; ${attributes}`);
+      const flash = value === undefined ? null : decode(value);
       const shown: Flash | null = flash ?? (sessionEnded ? { kind: "sign_in_first", sessionEnded, formRefused: false } : null);
       const message = shown && flashMessage(shown);
       const username = shown && "username" in shown ? (shown.username ?? null) : null;

@@ -1,8 +1,6 @@
 import { forgotPasswordUrl, replyLine, type Site } from "./site.js";
 import { describeBrowser } from "../browser-names.js";
 
-// Its one definition is shared with the list of signed-in devices; still importable from here.
-export { describeBrowser };
 
 /**
  * What a change notice says. Its types are its own (structurally what server/auth hands over), so

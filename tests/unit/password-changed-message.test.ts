@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeBrowser, passwordChangedMessage } from "../../server/notify/password-changed-message.js";
+import { describeBrowser } from "../../server/browser-names.js";
+import { passwordChangedMessage } from "../../server/notify/password-changed-message.js";
 import { acceptsReplies } from "../../server/notify/site.js";
 
 const user = { id: "u1", username: "alice", email: "alice@example.com" };
