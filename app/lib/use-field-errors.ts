@@ -10,6 +10,19 @@ export type FormFailure = {
   fieldErrors?: readonly { field: string; message: string }[] | null;
 };
 
+/**
+ * What a page's action sends back from a flow's refusal: the message, the field it concerns and
+ * every wrong field's message; no password ever.
+ */
+export function formFailureOf(failure: {
+  message: string;
+  field?: string | null;
+  fieldFailures?: readonly { field: string; message: string }[];
+}): { message: string; field: string | null; fieldErrors: { field: string; message: string }[] | null } {
+  const fieldErrors = failure.fieldFailures?.map(({ field, message }) => ({ field, message })) ?? null;
+  return { message: failure.message, field: failure.field ?? null, fieldErrors };
+}
+
 /** A form's fields in the order the page shows them: the server's name, the input's name, the label. */
 export type FormFields = readonly { field: string; name: string; label: string }[];
 

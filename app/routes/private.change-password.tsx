@@ -4,6 +4,7 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ChangePasswordForm } from "~/components/ChangePasswordForm";
 import { readChangePasswordFields, readSignOutOtherDevices, signOutOtherDevicesField } from "~/forms/change-password";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
+import { formFailureOf } from "~/lib/use-field-errors";
 import { redirectToSignIn } from "~/lib/sign-in.server";
 import { pageMeta } from "~/lib/site";
 
@@ -56,8 +57,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw redirectToSignIn(context, pagePath, { formSent: true });
   }
   // The messages, the fields they concern (every wrong one) and the choice made: no password goes back into the page.
-  const fieldErrors = (failure.fieldFailures ?? []).map(({ field, message }) => ({ field, message }));
-  return json({ message: failure.message, field: failure.field ?? null, fieldErrors, signOutOtherDevices: choice.value }, result.status);
+  return json({ ...formFailureOf(failure), signOutOtherDevices: choice.value }, result.status);
 }
 
 export default function ChangePasswordPage() {

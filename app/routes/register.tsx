@@ -6,7 +6,7 @@ import { ErrorSummary } from "~/components/ErrorSummary";
 import { NewPasswordFields } from "~/components/NewPasswordFields";
 import { ReadOnlyNotice, readOnlyNoticeId } from "~/components/ReadOnlyNotice";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
-import { useFieldErrors, type FormFields } from "~/lib/use-field-errors";
+import { formFailureOf, useFieldErrors, type FormFields } from "~/lib/use-field-errors";
 import { useState, type FormEvent } from "react";
 import { readForm } from "~/lib/http";
 import { pageMeta } from "~/lib/site";
@@ -38,18 +38,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     context.flash.registered(input.username);
     return redirect(context.config.loginUrl, 303);
   }
-  const { message, field, fieldFailures = [] } = result.failure;
   // Every wrong field's message; username and email go back into the form; passwords never do.
-  return json(
-    {
-      message,
-      field: field ?? null,
-      fieldErrors: fieldFailures.map((failure) => ({ field: failure.field, message: failure.message })),
-      username: input.username,
-      email: input.email,
-    },
-    result.status,
-  );
+  return json({ ...formFailureOf(result.failure), username: input.username, email: input.email }, result.status);
 }
 
 const labels = { password: "Password", confirmation: "Confirm password" };

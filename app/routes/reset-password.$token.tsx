@@ -7,7 +7,7 @@ import { NewPasswordFields } from "~/components/NewPasswordFields";
 import { SubmitButton, useSingleSubmit } from "~/components/SubmitButton";
 import { changePasswordFields, readChangePasswordFields } from "~/forms/change-password";
 import { formExpiredMessage, formTokenField, readForm } from "~/lib/http";
-import { useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-field-errors";
+import { formFailureOf, useFieldErrors, type FormFailure, type FormFields } from "~/lib/use-field-errors";
 import { pageMeta } from "~/lib/site";
 
 /**
@@ -54,8 +54,7 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   const { failure } = result;
   if (linkProblems.has(failure.reason)) return json({ usable: false as const, message: failure.message, field: null }, result.status);
   // Every wrong field's message: no password goes back into the page.
-  const fieldErrors = failure.fieldFailures?.map((each) => ({ field: each.field, message: each.message })) ?? null;
-  return json({ usable: true as const, message: failure.message, field: failure.field ?? null, fieldErrors }, result.status);
+  return json({ usable: true as const, ...formFailureOf(failure) }, result.status);
 }
 
 export default function ResetPassword() {
